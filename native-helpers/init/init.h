@@ -1,0 +1,61 @@
+/* hako-init: the container's first program. It executes a plan computed by the runtime (TypeScript)
+ * and holds no policy of its own: every decision it makes is a documented property of an operation. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "../ops.h"
+
+struct arg {
+  uint32_t type;
+  uint32_t len;
+  const uint8_t *data; /* payload inside the plan buffer */
+  uint64_t num;        /* u32/u64 value */
+};
+
+struct op {
+  uint32_t code;
+  uint32_t nargs;
+  struct arg args[OP_MAX_ARGS ? OP_MAX_ARGS : 1];
+};
+
+/* plan.c */
+int plan_decode(const uint8_t *buf, size_t len, struct op **ops, uint32_t *nops, const char **why);
+const char *arg_str(const struct op *op, int i);
+uint64_t arg_num(const struct op *op, int i);
+/* Lists decode into freshly allocated arrays (NULL-terminated for strv). */
+char **arg_strv(const struct op *op, int i);
+size_t arg_count(const struct op *op, int i);
+uint32_t arg_u32v(const struct op *op, int i, size_t k);
+uint64_t arg_u64v(const struct op *op, int i, size_t k);
+
+/* sync.c: messages to and from the runtime over the SOCK_SEQPACKET sync socket */
+extern int sync_fd;
+extern int current_op;
+int sync_send(uint32_t type, uint32_t arg, int err, const char *text);
+int sync_wait_ok(void); /* 0 on MSG_OK; exits quietly on MSG_ABORT or EOF */
+/* Report a failure of the current op (errno err) and exit 1. */
+__attribute__((noreturn, format(printf, 2, 3))) void fail(int err, const char *fmt, ...);
+
+/* fs.c */
+extern int root_fd;
+int open_in_root(const char *path, int flags);
+void op_rootfs_open(const struct op *op);
+void op_mount(const struct op *op);
+void op_mknod(const struct op *op);
+void op_symlink(const struct op *op);
+void op_mkdir(const struct op *op);
+void op_pivot_root(void);
+void op_move_root(void);
+void op_mask_path(const struct op *op);
+void op_readonly_path(const struct op *op);
+void op_remount_root(const struct op *op);
+void op_sysctl(const struct op *op);
+
+/* creds.c */
+void op_setrlimit(const struct op *op);
+void op_cap_bounding(const struct op *op);
+void op_set_ids(const struct op *op);
+void op_cap_set(const struct op *op);
+void op_seccomp(const struct op *op);
+void op_resolve_exec(const struct op *op);
+void op_exec(const struct op *op);

@@ -1,0 +1,51 @@
+/* The sync socket: typed SOCK_SEQPACKET messages between the init and the runtime. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "init.h"
+
+int sync_fd = -1;
+int current_op = -1;
+
+struct msg_hdr {
+  uint32_t type;
+  int32_t op;
+  int32_t err;
+  uint32_t arg;
+};
+
+int sync_send(uint32_t type, uint32_t arg, int err, const char *text) {
+  char buf[sizeof(struct msg_hdr) + 4096];
+  struct msg_hdr h = { type, current_op, err, arg };
+  size_t tlen = text ? strnlen(text, 4095) : 0;
+  memcpy(buf, &h, sizeof h);
+  if (tlen) memcpy(buf + sizeof h, text, tlen);
+  /* MSG_NOSIGNAL: once the runtime has gone, a report must not kill us with SIGPIPE. */
+  return send(sync_fd, buf, sizeof h + tlen, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int sync_wait_ok(void) {
+  struct msg_hdr h;
+  ssize_t n;
+  do n = recv(sync_fd, &h, sizeof h, 0); while (n < 0 && errno == EINTR);
+  if (n == (ssize_t)sizeof h && h.type == MSG_OK) return 0;
+  /* EOF, abort, or garbage: the runtime is cleaning up; nothing more to say. */
+  _exit(1);
+}
+
+void fail(int err, const char *fmt, ...) {
+  char text[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (sync_send(MSG_ERROR, 0, err, text) < 0) {
+    /* Nobody listens any more (after start): stderr is the container's stderr. */
+    dprintf(2, "hako-init: %s: %s\n", text, strerror(err));
+  }
+  _exit(1);
+}

@@ -1,0 +1,197 @@
+/* libhako: the few system calls the runtime (Node, through koffi) cannot make itself.
+ * hako_spawn is the only code that runs in a fresh child of the multithreaded Node process: between clone
+ * and execveat it makes async-signal-safe system calls only (no malloc, no stdio, no locks). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_FDS 256
+
+/* Child side of hako_spawn. map: triples (src, dst, cloexec). */
+static void __attribute__((noreturn)) spawn_child(int exe_fd, const int *map, int n, char *const argv[],
+                                                  char *const envp[], int report_fd) {
+  sigset_t none;
+  int maxfd = exe_fd;
+  sigemptyset(&none);
+  /* Node ignores SIGPIPE and has handlers: the init starts from default dispositions, nothing blocked. */
+  for (int sig = 1; sig < _NSIG; sig++) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigaction(sig, &sa, NULL);
+  }
+  sigprocmask(SIG_SETMASK, &none, NULL);
+
+  for (int i = 0; i < n; i++) {
+    if (map[3 * i] > maxfd) maxfd = map[3 * i];
+    if (map[3 * i + 1] > maxfd) maxfd = map[3 * i + 1];
+  }
+  /* Two passes so that no source is overwritten before it is copied: first above every fd in play. */
+  int tmp[MAX_FDS];
+  for (int i = 0; i < n; i++) {
+    tmp[i] = fcntl(map[3 * i], F_DUPFD_CLOEXEC, maxfd + 1);
+    if (tmp[i] < 0 && !(errno == EBADF && map[3 * i + 1] <= 2)) goto fail;
+  }
+  int top = 0;
+  for (int i = 0; i < n; i++) {
+    int dst = map[3 * i + 1];
+    if (map[3 * i] == report_fd) report_fd = dst; /* the sync socket moves to its slot */
+    if (dst > top) top = dst;
+    if (tmp[i] < 0) { close(dst); continue; } /* a closed stdio fd stays closed */
+    if (dup3(tmp[i], dst, map[3 * i + 2] ? O_CLOEXEC : 0) < 0) goto fail;
+  }
+  /* Close everything else: the holes below the highest slot and all above it. */
+  for (int fd = 0; fd < top; fd++) {
+    int used = 0;
+    for (int i = 0; i < n; i++) used |= map[3 * i + 1] == fd;
+    if (!used) close(fd);
+  }
+  syscall(SYS_close_range, (unsigned)top + 1, ~0U, 0);
+  syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
+fail:;
+  int err = errno;
+  /* Tell the runtime why: a MSG_ERROR-shaped record {type=5, op=-1, err, arg=0}. */
+  int32_t rec[4] = { 5, -1, err, 0 };
+  send(report_fd, rec, sizeof rec, MSG_NOSIGNAL);
+  _exit(127);
+}
+
+/* Clone a child that execs the init program at exe_fd with fds arranged as `map` says.
+ * Returns the pid (and a pidfd in *pidfd) or -errno. exe_fd is a map destination, report_fd a map source
+ * (the sync socket, where an exec failure is reported). */
+int hako_spawn(int exe_fd, const int *map, int n, char *const argv[], char *const envp[], int report_fd, int *pidfd) {
+  if (n < 0 || n > MAX_FDS) return -EINVAL;
+  struct clone_args ca;
+  memset(&ca, 0, sizeof ca);
+  ca.flags = CLONE_PIDFD;
+  ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+  ca.exit_signal = SIGCHLD;
+  long pid = syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid < 0) return -errno;
+  if (pid == 0) spawn_child(exe_fd, map, n, argv, envp, report_fd);
+  return (int)pid;
+}
+
+int hako_socketpair(int *out) {
+  return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, out) ? -errno : 0;
+}
+
+/* Send one message, with up to 8 fds attached (SCM_RIGHTS). */
+int hako_send(int fd, const void *buf, int len, const int *fds, int nfds) {
+  struct iovec iov = { (void *)buf, (size_t)len };
+  char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (nfds > 8) return -EINVAL;
+  if (nfds > 0) {
+    memset(cbuf, 0, sizeof cbuf);
+    mh.msg_control = cbuf;
+    mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+  }
+  ssize_t r;
+  do r = sendmsg(fd, &mh, MSG_NOSIGNAL); while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : (int)r;
+}
+
+/* Receive one message within timeout_ms (-1: wait forever). Returns its length, 0 at EOF, -errno
+ * (-ETIMEDOUT). Received fds (up to maxfds, close-on-exec) go to fds, their count to *nfds. */
+int hako_recv(int fd, void *buf, int cap, int *fds, int maxfds, int *nfds, int timeout_ms) {
+  struct pollfd p = { fd, POLLIN, 0 };
+  int r;
+  *nfds = 0;
+  do r = poll(&p, 1, timeout_ms); while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (r == 0) return -ETIMEDOUT;
+  struct iovec iov = { buf, (size_t)cap };
+  char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = cbuf;
+  mh.msg_controllen = sizeof cbuf;
+  ssize_t n;
+  do n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    int got[8];
+    memcpy(got, CMSG_DATA(c), sizeof(int) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+      if (*nfds < maxfds) fds[(*nfds)++] = got[i];
+      else close(got[i]);
+    }
+  }
+  return (int)n;
+}
+
+/* A sealed, close-on-exec memfd holding `len` bytes: nobody can change it once sealed. */
+int hako_sealed_memfd(const char *name, const void *data, int len) {
+  int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) return -errno;
+  for (int off = 0; off < len;) {
+    ssize_t w = write(fd, (const char *)data + off, (size_t)(len - off));
+    if (w < 0) { int e = errno; close(fd); return -e; }
+    off += (int)w;
+  }
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+/* A sealed memfd copy of the file at path (the init binary): the container can reach the running init's
+ * executable through /proc/PID/exe, and a sealed copy is all it finds there (CVE-2019-5736). */
+int hako_sealed_copy(const char *path, const char *name) {
+  int src = open(path, O_RDONLY | O_CLOEXEC);
+  if (src < 0) return -errno;
+  struct stat st;
+  if (fstat(src, &st)) { int e = errno; close(src); return -e; }
+  void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, src, 0);
+  close(src);
+  if (map == MAP_FAILED) return -errno;
+  int fd = hako_sealed_memfd(name, map, (int)st.st_size);
+  munmap(map, (size_t)st.st_size);
+  return fd;
+}
+
+/* waitpid without EINTR; returns pid, 0 (WNOHANG, still running) or -errno. */
+int hako_waitpid(int pid, int *status, int flags) {
+  int r;
+  do r = waitpid(pid, status, flags | __WALL); while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : r;
+}
+
+int hako_mkfifo(const char *path, int mode) {
+  return mkfifo(path, (mode_t)mode) ? -errno : 0;
+}
+
+int hako_set_subreaper(void) {
+  return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) ? -errno : 0;
+}
+
+int hako_pidfd_open(int pid) {
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  return fd < 0 ? -errno : fd;
+}

@@ -1,0 +1,158 @@
+/* Generated from ops.def by gen-ops.mjs. Do not edit. */
+#pragma once
+
+enum arg_type { ARG_U32 = 1, ARG_U64 = 2, ARG_STR = 3, ARG_STRV = 4, ARG_U32V = 5, ARG_U64V = 6, ARG_BYTES = 7 };
+
+#define PLAN_MAGIC 1312902224
+#define PLAN_VERSION 1
+#define MSG_SYNC 1
+#define MSG_OK 2
+#define MSG_ABORT 3
+#define MSG_CHILD_PID 4
+#define MSG_ERROR 5
+#define SYNC_START 1
+#define SYNC_IDMAP 2
+#define SYNC_CREATE_RUNTIME 3
+#define SYNC_READY 4
+#define MOUNT_NEW 0
+#define MOUNT_BIND 1
+
+enum op_code {
+  OP_SYNC = 1,
+  OP_SETNS = 2,
+  OP_UNSHARE = 3,
+  OP_FORK = 4,
+  OP_OOM_SCORE_ADJ = 5,
+  OP_TIMENS_OFFSETS = 6,
+  OP_SETHOSTNAME = 7,
+  OP_SETDOMAINNAME = 8,
+  OP_SET_PROPAGATION = 9,
+  OP_ROOTFS_OPEN = 10,
+  OP_MOUNT = 11,
+  OP_MKNOD = 12,
+  OP_SYMLINK = 13,
+  OP_MKDIR = 14,
+  OP_PIVOT_ROOT = 15,
+  OP_MOVE_ROOT = 16,
+  OP_MASK_PATH = 17,
+  OP_READONLY_PATH = 18,
+  OP_REMOUNT_ROOT = 19,
+  OP_ROOT_PROPAGATION = 20,
+  OP_SYSCTL = 21,
+  OP_CHDIR = 22,
+  OP_SETRLIMIT = 23,
+  OP_RESOLVE_EXEC = 24,
+  OP_CAP_BOUNDING = 25,
+  OP_KEEPCAPS = 26,
+  OP_SET_IDS = 27,
+  OP_CAP_SET = 28,
+  OP_UMASK = 29,
+  OP_NO_NEW_PRIVS = 30,
+  OP_SECCOMP = 31,
+  OP_PREPARE_FIFO = 32,
+  OP_WAIT_FIFO = 33,
+  OP_EXEC = 34,
+  OP__COUNT = 35
+};
+
+#define OP_MAX_ARGS 10
+
+struct op_def { const char *name; int nargs; unsigned char types[OP_MAX_ARGS ? OP_MAX_ARGS : 1]; };
+
+static const struct op_def op_defs[OP__COUNT] = {
+  [OP_SYNC] = { "SYNC", 1, { ARG_U32 } },
+  [OP_SETNS] = { "SETNS", 2, { ARG_U32, ARG_U32 } },
+  [OP_UNSHARE] = { "UNSHARE", 1, { ARG_U64 } },
+  [OP_FORK] = { "FORK", 0, { 0 } },
+  [OP_OOM_SCORE_ADJ] = { "OOM_SCORE_ADJ", 1, { ARG_STR } },
+  [OP_TIMENS_OFFSETS] = { "TIMENS_OFFSETS", 1, { ARG_STR } },
+  [OP_SETHOSTNAME] = { "SETHOSTNAME", 1, { ARG_STR } },
+  [OP_SETDOMAINNAME] = { "SETDOMAINNAME", 1, { ARG_STR } },
+  [OP_SET_PROPAGATION] = { "SET_PROPAGATION", 2, { ARG_STR, ARG_U64 } },
+  [OP_ROOTFS_OPEN] = { "ROOTFS_OPEN", 1, { ARG_STR } },
+  [OP_MOUNT] = { "MOUNT", 10, { ARG_U32, ARG_STR, ARG_STR, ARG_STR, ARG_U64, ARG_STR, ARG_U64V, ARG_U64, ARG_U64, ARG_STR } },
+  [OP_MKNOD] = { "MKNOD", 7, { ARG_STR, ARG_U32, ARG_U32, ARG_U32, ARG_U32, ARG_U32, ARG_STR } },
+  [OP_SYMLINK] = { "SYMLINK", 3, { ARG_STR, ARG_STR, ARG_U32 } },
+  [OP_MKDIR] = { "MKDIR", 1, { ARG_STR } },
+  [OP_PIVOT_ROOT] = { "PIVOT_ROOT", 0, { 0 } },
+  [OP_MOVE_ROOT] = { "MOVE_ROOT", 0, { 0 } },
+  [OP_MASK_PATH] = { "MASK_PATH", 1, { ARG_STR } },
+  [OP_READONLY_PATH] = { "READONLY_PATH", 1, { ARG_STR } },
+  [OP_REMOUNT_ROOT] = { "REMOUNT_ROOT", 1, { ARG_U64 } },
+  [OP_ROOT_PROPAGATION] = { "ROOT_PROPAGATION", 1, { ARG_U64 } },
+  [OP_SYSCTL] = { "SYSCTL", 2, { ARG_STR, ARG_STR } },
+  [OP_CHDIR] = { "CHDIR", 1, { ARG_STR } },
+  [OP_SETRLIMIT] = { "SETRLIMIT", 3, { ARG_U32, ARG_U64, ARG_U64 } },
+  [OP_RESOLVE_EXEC] = { "RESOLVE_EXEC", 2, { ARG_STR, ARG_STR } },
+  [OP_CAP_BOUNDING] = { "CAP_BOUNDING", 1, { ARG_U64 } },
+  [OP_KEEPCAPS] = { "KEEPCAPS", 1, { ARG_U32 } },
+  [OP_SET_IDS] = { "SET_IDS", 4, { ARG_U32, ARG_U32, ARG_U32V, ARG_U32 } },
+  [OP_CAP_SET] = { "CAP_SET", 4, { ARG_U64, ARG_U64, ARG_U64, ARG_U64 } },
+  [OP_UMASK] = { "UMASK", 1, { ARG_U32 } },
+  [OP_NO_NEW_PRIVS] = { "NO_NEW_PRIVS", 0, { 0 } },
+  [OP_SECCOMP] = { "SECCOMP", 2, { ARG_U32, ARG_BYTES } },
+  [OP_PREPARE_FIFO] = { "PREPARE_FIFO", 1, { ARG_U32 } },
+  [OP_WAIT_FIFO] = { "WAIT_FIFO", 0, { 0 } },
+  [OP_EXEC] = { "EXEC", 2, { ARG_STRV, ARG_STRV } },
+};
+
+#define A_SYNC_kind 0
+#define A_SETNS_fd 0
+#define A_SETNS_nstype 1
+#define A_UNSHARE_flags 0
+#define A_OOM_SCORE_ADJ_value 0
+#define A_TIMENS_OFFSETS_offsets 0
+#define A_SETHOSTNAME_name 0
+#define A_SETDOMAINNAME_name 0
+#define A_SET_PROPAGATION_path 0
+#define A_SET_PROPAGATION_flags 1
+#define A_ROOTFS_OPEN_path 0
+#define A_MOUNT_kind 0
+#define A_MOUNT_src 1
+#define A_MOUNT_dst 2
+#define A_MOUNT_fstype 3
+#define A_MOUNT_flags 4
+#define A_MOUNT_data 5
+#define A_MOUNT_propagation 6
+#define A_MOUNT_attr_set 7
+#define A_MOUNT_attr_clr 8
+#define A_MOUNT_fallback 9
+#define A_MKNOD_path 0
+#define A_MKNOD_mode 1
+#define A_MKNOD_major 2
+#define A_MKNOD_minor 3
+#define A_MKNOD_uid 4
+#define A_MKNOD_gid 5
+#define A_MKNOD_host 6
+#define A_SYMLINK_target 0
+#define A_SYMLINK_path 1
+#define A_SYMLINK_replace 2
+#define A_MKDIR_path 0
+#define A_MASK_PATH_path 0
+#define A_READONLY_PATH_path 0
+#define A_REMOUNT_ROOT_flags 0
+#define A_ROOT_PROPAGATION_flags 0
+#define A_SYSCTL_path 0
+#define A_SYSCTL_value 1
+#define A_CHDIR_path 0
+#define A_SETRLIMIT_resource 0
+#define A_SETRLIMIT_soft 1
+#define A_SETRLIMIT_hard 2
+#define A_RESOLVE_EXEC_file 0
+#define A_RESOLVE_EXEC_path 1
+#define A_CAP_BOUNDING_keep 0
+#define A_KEEPCAPS_on 0
+#define A_SET_IDS_uid 0
+#define A_SET_IDS_gid 1
+#define A_SET_IDS_groups 2
+#define A_SET_IDS_setgroups 3
+#define A_CAP_SET_effective 0
+#define A_CAP_SET_permitted 1
+#define A_CAP_SET_inheritable 2
+#define A_CAP_SET_ambient 3
+#define A_UMASK_mask 0
+#define A_SECCOMP_flags 0
+#define A_SECCOMP_filter 1
+#define A_PREPARE_FIFO_fd 0
+#define A_EXEC_argv 0
+#define A_EXEC_envp 1

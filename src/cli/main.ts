@@ -1,0 +1,226 @@
+// hako's command line: parse argv runc-style and call exactly one lifecycle function.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseFlags, parseGlobals, type FlagSpec, type GlobalOptions, type Parsed } from './args';
+import { configureLog, log } from './log';
+import { HakoError } from '../util/errors';
+
+interface Command {
+  usage: string;
+  summary: string;
+  flags: FlagSpec;
+  /** Exact positional count, or [min, max]. */
+  args: number | [number, number];
+  run(p: Parsed, g: GlobalOptions, root: string): Promise<number | void> | number | void;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown, flag: string): number => {
+  if (v === undefined || v === '') return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new HakoError(`invalid value "${String(v)}" for flag --${flag}`);
+  return n;
+};
+
+const CREATE_FLAGS: FlagSpec = {
+  strings: ['bundle', 'console-socket', 'pidfd-socket', 'pid-file', 'preserve-fds'],
+  booleans: ['no-pivot', 'no-new-keyring', 'no-subreaper'],
+  alias: { b: 'bundle' },
+};
+
+function createOptions(p: Parsed, g: GlobalOptions, root: string) {
+  if (p.flags['pidfd-socket']) throw new HakoError('--pidfd-socket is not supported yet');
+  return {
+    root,
+    id: p.args[0]!,
+    bundle: str(p.flags.bundle) ?? process.cwd(),
+    pidFile: str(p.flags['pid-file']),
+    noPivot: p.flags['no-pivot'] === true,
+    preserveFds: num(p.flags['preserve-fds'], 'preserve-fds'),
+    systemdCgroup: g.systemdCgroup,
+    consoleSocket: str(p.flags['console-socket']),
+  };
+}
+
+// Lifecycle modules are required lazily: each command loads only what it uses (start-up time).
+const COMMANDS: Record<string, Command> = {
+  create: {
+    usage: 'create [--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] [--console-socket PATH] <id>',
+    summary: 'create a container from a bundle; it waits for `start` before running its process',
+    flags: CREATE_FLAGS,
+    args: 1,
+    async run(p, g, root) {
+      await (await import('../lifecycle/create')).create(createOptions(p, g, root));
+    },
+  },
+  run: {
+    usage: 'run [--bundle DIR] [--detach] [--keep] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <id>',
+    summary: 'create and start a container; in the foreground, wait for it and exit with its exit code',
+    flags: { ...CREATE_FLAGS, booleans: [...CREATE_FLAGS.booleans!, 'detach', 'keep'], alias: { b: 'bundle', d: 'detach' } },
+    args: 1,
+    async run(p, g, root) {
+      const { run } = await import('../lifecycle/run');
+      return run({ ...createOptions(p, g, root), detach: p.flags.detach === true, keep: p.flags.keep === true });
+    },
+  },
+  start: {
+    usage: 'start <id>',
+    summary: 'start the process of a created container',
+    flags: {},
+    args: 1,
+    async run(p, _g, root) {
+      await (await import('../lifecycle/start')).start(root, p.args[0]);
+    },
+  },
+  state: {
+    usage: 'state <id>',
+    summary: 'print the state of a container as JSON',
+    flags: {},
+    args: 1,
+    async run(p, _g, root) {
+      const { loadContainer, stateJson } = await import('../lifecycle/common');
+      process.stdout.write(JSON.stringify(stateJson(root, loadContainer(root, p.args[0])), null, '  '));
+    },
+  },
+  kill: {
+    usage: 'kill [--all] <id> [signal]',
+    summary: 'send a signal (default SIGTERM) to the container process, or with --all to every process in it',
+    flags: { booleans: ['all'], alias: { a: 'all' }, stopEarly: true },
+    args: [1, 2],
+    async run(p, _g, root) {
+      await (await import('../lifecycle/kill')).kill(root, p.args[0], p.args[1], p.flags.all === true);
+    },
+  },
+  delete: {
+    usage: 'delete [--force] <id>',
+    summary: 'delete a stopped or created container; --force kills a running one first',
+    flags: { booleans: ['force'], alias: { f: 'force' } },
+    args: 1,
+    async run(p, _g, root) {
+      await (await import('../lifecycle/delete')).deleteContainer(root, p.args[0], p.flags.force === true);
+    },
+  },
+  list: {
+    usage: 'list [--format table|json] [--quiet]',
+    summary: 'list containers',
+    flags: { strings: ['format'], booleans: ['quiet'], alias: { f: 'format', q: 'quiet' } },
+    args: 0,
+    async run(p, g, root) {
+      const { list } = await import('../lifecycle/list');
+      process.stdout.write(list(root, g.root !== undefined, str(p.flags.format) ?? 'table', p.flags.quiet === true));
+    },
+  },
+  spec: {
+    usage: 'spec [--bundle DIR] [--rootless]',
+    summary: 'write an example config.json',
+    flags: { strings: ['bundle'], booleans: ['rootless'], alias: { b: 'bundle' } },
+    args: 0,
+    async run(p) {
+      const { writeDefaultSpec } = await import('../lifecycle/default-spec');
+      writeDefaultSpec(str(p.flags.bundle) ?? process.cwd(), p.flags.rootless === true);
+    },
+  },
+  features: {
+    usage: 'features',
+    summary: 'print what this runtime supports as JSON',
+    flags: {},
+    args: 0,
+    async run() {
+      const { features } = await import('../lifecycle/features');
+      process.stdout.write(JSON.stringify(features(), null, '    ') + '\n');
+    },
+  },
+};
+
+/** --root default: /run/hako, or $XDG_RUNTIME_DIR/hako for an unprivileged user or a non-root user in a user namespace. */
+function defaultRoot(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  const euid = process.geteuid?.() ?? 0;
+  if (xdg && (euid !== 0 || (inUserNamespace() && process.env.USER !== 'root'))) return path.join(xdg, 'hako');
+  return '/run/hako';
+}
+
+function inUserNamespace(): boolean {
+  try {
+    return !/^\s*0\s+0\s+4294967295\s*$/.test(fs.readFileSync('/proc/self/uid_map', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function resolveRoot(g: GlobalOptions): string {
+  if (g.root === undefined) return defaultRoot();
+  const root = path.resolve(g.root);
+  if (root === '/') throw new HakoError('option --root argument must not be "/"');
+  return root;
+}
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `   ${name.padEnd(10)}${c.summary}`);
+  return [
+    'hako - an OCI container runtime (runc-compatible)',
+    '',
+    'usage: hako [global options] <command> [command options] [arguments...]',
+    '',
+    'commands:', ...lines,
+    '',
+    'global options:',
+    '   --root DIR           state directory (default /run/hako)',
+    '   --log FILE           write log records to FILE (default stderr)',
+    '   --log-format FORMAT  text or json (default text)',
+    '   --debug              also write debug records',
+    '   --systemd-cgroup     use the systemd cgroup driver (not supported yet)',
+    '   --rootless VALUE     true, false or auto (accepted)',
+    '   --version, -v        print the version',
+    '   --help, -h           show help',
+    '',
+  ].join('\n');
+}
+
+function commandHelp(c: Command): string {
+  return `usage: hako ${c.usage}\n\n${c.summary}\n`;
+}
+
+function checkArgCount(name: string, c: Command, p: Parsed): void {
+  const [min, max] = typeof c.args === 'number' ? [c.args, c.args] : c.args;
+  if (p.args.length >= min && p.args.length <= max) return;
+  process.stdout.write(`Incorrect Usage.\n\n${commandHelp(c)}`);
+  const want = min === max ? `exactly ${min}` : p.args.length < min ? `at least ${min}` : `at most ${max}`;
+  throw new HakoError(`"${name}" requires ${want} argument(s)`);
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const { globals, command, rest } = parseGlobals(argv);
+  configureLog({ file: globals.log ? path.resolve(globals.log) : undefined, format: globals.logFormat, debug: globals.debug });
+  if (globals.version) {
+    const { versionText } = await import('../lifecycle/version');
+    const { OCI_VERSION } = await import('../lifecycle/default-spec');
+    process.stdout.write(versionText(OCI_VERSION));
+    return 0;
+  }
+  if (globals.help || !command || command === 'help') {
+    const target = command === 'help' ? COMMANDS[rest[0] ?? ''] : undefined;
+    process.stdout.write(target ? commandHelp(target) : help());
+    return 0;
+  }
+  const cmd = COMMANDS[command];
+  if (!cmd) throw new HakoError(`No help topic for '${command}'`);
+  const parsed = parseFlags(rest, cmd.flags);
+  if (parsed.flags.help) {
+    process.stdout.write(commandHelp(cmd));
+    return 0;
+  }
+  checkArgCount(command, cmd, parsed);
+  const code = await cmd.run(parsed, globals, resolveRoot(globals));
+  return typeof code === 'number' ? code : 0;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await dispatch(argv);
+  } catch (err) {
+    log.error(err instanceof Error ? err.message : String(err));
+    if (!(err instanceof HakoError)) log.debug((err as Error)?.stack ?? '');
+    process.exitCode = err instanceof HakoError ? err.exitCode : 1;
+  }
+}

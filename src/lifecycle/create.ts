@@ -1,0 +1,224 @@
+// `create`: everything up to a container process blocked before exec, waiting for `start` (contract §3.1).
+// On failure nothing is left behind: processes killed and reaped, cgroups removed, state directory deleted.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadConfig } from '../spec/load';
+import { formatProblem, SpecError } from '../spec/errors';
+import type { LinuxNamespaceType, Spec, State } from '../spec/types';
+import { buildCreatePlan, newNamespaces } from '../plan/container';
+import { unsupported, warnings } from '../plan/support';
+import { log } from '../cli/log';
+import { SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_READY, SYNC_START } from '../plan/ops.generated';
+import { readCgroupHost } from '../cgroups/host';
+import { resolveCgroupPaths } from '../cgroups/paths';
+import { newManager, type CgroupManager } from '../cgroups/manager';
+import { runHooks } from '../hooks/run';
+import * as native from '../host/native';
+import { containerDir, fifoPath, writeRecord, type ContainerRecord } from '../state/record';
+import { readProcStat } from '../state/proc';
+import { writePidFile } from '../state/pidfile';
+import { withLock } from '../state/lock';
+import { HakoError, nodeErrno, SysError } from '../util/errors';
+import { rfc3339Nano } from '../util/time';
+import { callerUmask, cgroupMountSource, hostSupport, mountPointOf } from './host-facts';
+import { fdLayout, InitSession } from './init-session';
+import { checkId } from './common';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  noPivot: boolean;
+  preserveFds: number;
+  systemdCgroup: boolean;
+  consoleSocket?: string;
+}
+
+const O_PATH = 0o10000000;
+
+const NS_FILES: Record<LinuxNamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+/** The runtime-spec state passed to hooks. */
+export function hookState(spec: Spec, id: string, bundle: string, status: State['status'], pid?: number): State {
+  return { ociVersion: spec.ociVersion, id, status, pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) };
+}
+
+function rootfsPath(spec: Spec, bundle: string): string {
+  const p = path.resolve(bundle, spec.root!.path);
+  try {
+    const real = fs.realpathSync(p);
+    if (!fs.statSync(real).isDirectory()) throw new SpecError([{ pointer: '/root/path', message: `rootfs ${p} is not a directory` }]);
+    return real;
+  } catch (err) {
+    if (err instanceof SpecError) throw err;
+    throw new SpecError([{ pointer: '/root/path', message: `rootfs ${p}: ${(err as Error).message.replace(/^[A-Z]+: /, '')}` }]);
+  }
+}
+
+function writeIdMaps(pid: number, spec: Spec): void {
+  const lines = (maps = spec.linux?.uidMappings) => (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+  for (const [file, maps, pointer] of [
+    ['uid_map', spec.linux?.uidMappings, '/linux/uidMappings'],
+    ['gid_map', spec.linux?.gidMappings, '/linux/gidMappings'],
+  ] as const) {
+    try {
+      fs.writeFileSync(`/proc/${pid}/${file}`, lines(maps));
+    } catch (err) {
+      throw new SysError(`${pointer}: write /proc/${pid}/${file}`, nodeErrno(err) ?? 22);
+    }
+  }
+}
+
+/** Open the namespace files to join; the init gets them as fds. */
+function openJoinedNamespaces(spec: Spec, opened: number[]): Partial<Record<LinuxNamespaceType, number>> {
+  const fds: Partial<Record<LinuxNamespaceType, number>> = {};
+  (spec.linux?.namespaces ?? []).forEach((ns, i) => {
+    if (!ns.path) return;
+    try {
+      const fd = fs.openSync(ns.path, fs.constants.O_RDONLY);
+      opened.push(fd);
+      fds[ns.type] = fd;
+    } catch (err) {
+      throw new SysError(`/linux/namespaces/${i}/path: open ${ns.path}`, nodeErrno(err) ?? 2);
+    }
+  });
+  return fds;
+}
+
+function checkPreservedFds(n: number): void {
+  for (let fd = 3; fd < 3 + n; fd++) {
+    try {
+      fs.fstatSync(fd);
+    } catch {
+      throw new HakoError(`--preserve-fds ${n}: fd ${fd} is not open`);
+    }
+  }
+}
+
+class Undo {
+  private steps: (() => void)[] = [];
+  push(step: () => void): void {
+    this.steps.push(step);
+  }
+  run(): void {
+    for (const step of this.steps.reverse()) {
+      try {
+        step();
+      } catch {
+        // keep undoing the rest
+      }
+    }
+    this.steps = [];
+  }
+}
+
+export async function create(o: CreateOptions): Promise<ContainerRecord> {
+  checkId(o.id);
+  if (o.systemdCgroup) throw new HakoError('--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver (omit the flag)');
+  if (o.consoleSocket) throw new HakoError('--console-socket: terminals are not supported yet');
+  const bundle = path.resolve(o.bundle);
+  const { spec, exactIntegers, warnings: deprecated } = loadConfig(bundle);
+  const problems = unsupported(spec, hostSupport());
+  if (problems.length) throw new SpecError(problems);
+  for (const w of [...deprecated.map(formatProblem), ...warnings(spec)]) log.warn(w);
+  const rootfs = rootfsPath(spec, bundle);
+  checkPreservedFds(o.preserveFds);
+  const pidFile = o.pidFile ? path.resolve(o.pidFile) : undefined;
+
+  fs.mkdirSync(o.root, { recursive: true, mode: 0o700 });
+  return withLock(o.root, o.id, () => {
+    const dir = containerDir(o.root, o.id);
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new HakoError(`container with id exists: ${o.id}`);
+      throw err;
+    }
+    const undo = new Undo();
+    undo.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    try {
+      return setUp(o, spec, exactIntegers, bundle, rootfs, pidFile, undo);
+    } catch (err) {
+      undo.run();
+      throw err;
+    }
+  });
+}
+
+function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle: string, rootfs: string,
+  pidFile: string | undefined, undo: Undo): ContainerRecord {
+  const fresh = newNamespaces(spec);
+  const host = readCgroupHost();
+  const cgroupPaths = resolveCgroupPaths(host, spec.linux?.cgroupsPath, o.id);
+  const cgroups: CgroupManager = newManager(host, { ...cgroupPaths, created: [] });
+  undo.push(() => cgroups.destroy());
+  cgroups.create();
+  cgroups.apply(spec.linux?.resources);
+
+  const fifo = fifoPath(o.root, o.id);
+  native.mkfifo(fifo, 0o622);
+  const rootMap = spec.linux?.uidMappings?.find((m) => m.containerID === 0);
+  const rootGid = spec.linux?.gidMappings?.find((m) => m.containerID === 0);
+  if (fresh.has('user') && (rootMap || rootGid)) fs.chownSync(fifo, rootMap?.hostID ?? 0, rootGid?.hostID ?? 0);
+
+  const opened: number[] = [];
+  let session: InitSession;
+  try {
+    const fifoFd = fs.openSync(fifo, O_PATH);
+    opened.push(fifoFd);
+    const joinFds = openJoinedNamespaces(spec, opened);
+    const { extra } = fdLayout(o.preserveFds);
+    // Host fds go to the init at extra(i), in `opened` order.
+    const slot = (fd: number) => extra(opened.indexOf(fd));
+    const join = Object.fromEntries(Object.entries(joinFds).map(([t, fd]) => [t, slot(fd)]));
+    const plan = buildCreatePlan({
+      spec, exact, bundle, rootfs, noPivot: o.noPivot,
+      fds: { fifo: slot(fifoFd), join },
+      cgroup: cgroupMountSource(host, cgroupPaths),
+      rootParentMount: mountPointOf(path.dirname(rootfs)),
+      callerUmask: callerUmask(),
+      hostHasKcore: fs.existsSync('/proc/kcore'),
+      runtimeHooks: Boolean(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length),
+      extraEnv: [],
+    });
+    session = new InitSession(plan, opened, o.preserveFds);
+  } finally {
+    for (const fd of opened) fs.closeSync(fd);
+  }
+  undo.push(() => session.abort());
+
+  session.expectSync(SYNC_START);
+  cgroups.addProcess(session.initPid);
+  session.ok();
+  if (fresh.has('user')) {
+    session.expectSync(SYNC_IDMAP);
+    writeIdMaps(session.initPid, spec);
+    session.ok();
+  }
+  if (spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length) {
+    session.expectSync(SYNC_CREATE_RUNTIME);
+    const state = hookState(spec, o.id, bundle, 'creating', session.childPid);
+    runHooks('prestart', spec.hooks.prestart, state);
+    runHooks('createRuntime', spec.hooks.createRuntime, state);
+    session.ok();
+  }
+  session.expectSync(SYNC_READY);
+  const pid = session.childPid;
+  const stat = readProcStat(pid);
+  if (!stat) throw new HakoError('container process exited during create');
+  const record: ContainerRecord = {
+    version: 1, id: o.id, bundle, rootfs, created: rfc3339Nano(), pid, pidStartTime: stat.startTime,
+    config: spec, cgroup: cgroups.state,
+    namespaces: Object.fromEntries((spec.linux?.namespaces ?? []).map((n) => [n.type, `/proc/${pid}/ns/${NS_FILES[n.type]}`])),
+    ownPidNamespace: fresh.has('pid'),
+    owner: process.getuid?.() ?? 0,
+  };
+  writeRecord(o.root, record);
+  if (pidFile) writePidFile(pidFile, pid);
+  session.ok();
+  session.close();
+  return record;
+}

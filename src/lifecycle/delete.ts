@@ -1,0 +1,65 @@
+// `delete`: remove a stopped (or created) container; --force kills a running one first (contract §7).
+import * as fs from 'node:fs';
+import { containerDir, readRecord, type ContainerRecord } from '../state/record';
+import { isAlive } from '../state/proc';
+import { withLock } from '../state/lock';
+import { runHooks } from '../hooks/run';
+import { HakoError } from '../util/errors';
+import { log } from '../cli/log';
+import { cgroupManager, checkId, containerStatus } from './common';
+import { hookState } from './create';
+import { SIGKILL } from './signals';
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function killAndWait(rec: ContainerRecord, status: string): void {
+  const cg = cgroupManager(rec);
+  try {
+    if (cg && !rec.ownPidNamespace) cg.signalAll(SIGKILL);
+    else process.kill(rec.pid, SIGKILL);
+  } catch {
+    // already gone
+  }
+  if (status === 'paused') cg?.thaw();
+  for (let i = 0; i < 100 && isAlive(rec.pid, rec.pidStartTime); i++) Atomics.wait(sleeper, 0, 0, 100);
+  if (isAlive(rec.pid, rec.pidStartTime)) throw new HakoError('container init still running');
+}
+
+/** Tear down a container whose process is gone: leftovers, cgroups, state; then poststop hooks. */
+export function destroy(root: string, rec: ContainerRecord): void {
+  const cg = cgroupManager(rec);
+  if (cg) {
+    // Without its own pid namespace, children of the init may outlive it.
+    if (!rec.ownPidNamespace) cg.signalAll(SIGKILL);
+    cg.destroy();
+  }
+  fs.rmSync(containerDir(root, rec.id), { recursive: true, force: true });
+  try {
+    runHooks('poststop', rec.config.hooks?.poststop, hookState(rec.config, rec.id, rec.bundle, 'stopped'));
+  } catch (err) {
+    log.warn(`poststop hook failed: ${(err as Error).message}`);
+  }
+}
+
+export async function deleteContainer(root: string, id: string | undefined, force: boolean): Promise<void> {
+  checkId(id);
+  if (!fs.existsSync(root)) {
+    if (force) return;
+    throw new HakoError(`container does not exist: ${id}`);
+  }
+  await withLock(root, id, () => {
+    const rec = readRecord(root, id);
+    if (!rec) {
+      // A create that died before writing its state left only a directory.
+      fs.rmSync(containerDir(root, id), { recursive: true, force: true });
+      if (force) return;
+      throw new HakoError(`container does not exist: ${id}`);
+    }
+    const status = containerStatus(root, rec);
+    if ((status === 'running' || status === 'paused') && !force) {
+      throw new HakoError(`cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    if (status !== 'stopped') killAndWait(rec, status);
+    destroy(root, rec);
+  });
+}

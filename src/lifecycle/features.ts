@@ -1,0 +1,28 @@
+// `features`: what this binary supports (runtime-spec features.md). Pure JSON on stdout.
+import type { Features } from '../spec/types';
+import { CAPABILITIES } from '../spec/names';
+import { KNOWN_MOUNT_OPTIONS } from '../plan/mount-options';
+import { OCI_VERSION } from './default-spec';
+import { VERSION } from './version';
+
+export function features(): Features {
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: OCI_VERSION,
+    hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
+    mountOptions: KNOWN_MOUNT_OPTIONS,
+    linux: {
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
+      capabilities: [...CAPABILITIES],
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      seccomp: { enabled: false },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+      netDevices: { enabled: false },
+    },
+    annotations: { 'org.hako.version': VERSION },
+    potentiallyUnsafeConfigAnnotations: [],
+  };
+}

@@ -1,0 +1,116 @@
+// config + host facts -> the init's program for `create`. Pure: no I/O here; the order of ops is the policy.
+import type { LinuxNamespaceType, Spec } from '../spec/types';
+import { SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_READY, SYNC_START } from './ops.generated';
+import { op, type Plan, type PlanOp } from './program';
+import { CLONE, MS } from './linux';
+import { mountOps, type CgroupMountSource } from './mounts';
+import { deviceOps } from './devices';
+import { credentialOps, envValue, rlimitOps } from './process';
+
+export interface CreatePlanInput {
+  spec: Spec;
+  /** Exact values of integers above 2^53, by JSON pointer (spec/json.ts). */
+  exact: ReadonlyMap<string, bigint>;
+  bundle: string;
+  /** Absolute, symlink-free host path of the rootfs. */
+  rootfs: string;
+  noPivot: boolean;
+  /** fd numbers inside the init (the runtime places them). */
+  fds: { fifo: number; join: Partial<Record<LinuxNamespaceType, number>> };
+  cgroup: CgroupMountSource;
+  /** Host mount point that holds the rootfs; made private when the rootfs propagation is shared (pivot_root needs it). */
+  rootParentMount: string;
+  /** The caller's umask, for a process without process.user.umask (runtime-spec: leave it unchanged). */
+  callerUmask: number;
+  hostHasKcore: boolean;
+  /** prestart or createRuntime hooks exist: stop so the runtime can run them. */
+  runtimeHooks: boolean;
+  /** Appended to process.env (socket activation). */
+  extraEnv: string[];
+}
+
+const PROPAGATION: Record<string, number> = {
+  private: MS.PRIVATE, shared: MS.SHARED, slave: MS.SLAVE, unbindable: MS.UNBINDABLE,
+};
+
+// Joining an existing user namespace first gives the privileges needed to join the others it owns.
+const JOIN_ORDER: LinuxNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mount', 'cgroup', 'time'];
+
+export function newNamespaces(spec: Spec): Set<LinuxNamespaceType> {
+  return new Set((spec.linux?.namespaces ?? []).filter((n) => !n.path).map((n) => n.type));
+}
+
+function namespaceOps(input: CreatePlanInput): PlanOp[] {
+  const { spec, fds } = input;
+  const ops: PlanOp[] = [];
+  const list = spec.linux?.namespaces ?? [];
+  const fresh = newNamespaces(spec);
+  for (const type of JOIN_ORDER) {
+    const fd = fds.join[type];
+    const i = list.findIndex((n) => n.type === type);
+    if (fd !== undefined) ops.push(op('SETNS', { fd, nstype: CLONE[type] }, `/linux/namespaces/${i}`));
+  }
+  if (fresh.has('user')) {
+    const where = `/linux/namespaces/${list.findIndex((n) => n.type === 'user')}`;
+    ops.push(op('UNSHARE', { flags: CLONE.user }, where));
+    ops.push(op('SYNC', { kind: SYNC_IDMAP }, '/linux/uidMappings'));
+    // Become the namespace's root, whatever host uid we came from.
+    ops.push(op('SET_IDS', { uid: 0, gid: 0, groups: [], setgroups: 1 }, where));
+  }
+  let flags = 0;
+  for (const type of fresh) if (type !== 'user') flags |= CLONE[type];
+  if (flags) ops.push(op('UNSHARE', { flags }, '/linux/namespaces'));
+  return ops;
+}
+
+function rootfsOps(input: CreatePlanInput): PlanOp[] {
+  const { spec } = input;
+  const fresh = newNamespaces(spec);
+  const prop = spec.linux?.rootfsPropagation;
+  const ops: PlanOp[] = [
+    op('SET_PROPAGATION', { path: '/', flags: MS.REC | (prop ? PROPAGATION[prop]! : MS.SLAVE) }, '/linux/rootfsPropagation'),
+  ];
+  if (prop === 'shared') {
+    ops.push(op('SET_PROPAGATION', { path: input.rootParentMount, flags: MS.PRIVATE }, '/linux/rootfsPropagation'));
+  }
+  ops.push(op('ROOTFS_OPEN', { path: input.rootfs }, '/root/path'));
+  ops.push(...mountOps(spec, { bundle: input.bundle, newNamespaces: fresh, cgroup: input.cgroup }));
+  ops.push(...deviceOps(spec, { inUserNamespace: fresh.has('user'), hostHasKcore: input.hostHasKcore }));
+  // runc creates a missing cwd; done before pivot_root while the rootfs is still ours to write.
+  ops.push(op('MKDIR', { path: spec.process!.cwd }, '/process/cwd'));
+  if (input.runtimeHooks) ops.push(op('SYNC', { kind: SYNC_CREATE_RUNTIME }, '/hooks'));
+  ops.push(op('PREPARE_FIFO', { fd: input.fds.fifo }, 'exec fifo'));
+  ops.push(input.noPivot ? op('MOVE_ROOT', {}, '--no-pivot') : op('PIVOT_ROOT', {}, '/root/path'));
+  if (prop) ops.push(op('ROOT_PROPAGATION', { flags: PROPAGATION[prop]! }, '/linux/rootfsPropagation'));
+  if (spec.root?.readonly) ops.push(op('REMOUNT_ROOT', { flags: MS.RDONLY }, '/root/readonly'));
+  for (const [name, value] of Object.entries(spec.linux?.sysctl ?? {})) {
+    ops.push(op('SYSCTL', { path: name.replace(/\./g, '/'), value }, `/linux/sysctl/${name}`));
+  }
+  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op('READONLY_PATH', { path: p }, `/linux/readonlyPaths/${i}`)));
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op('MASK_PATH', { path: p }, `/linux/maskedPaths/${i}`)));
+  return ops;
+}
+
+export function buildCreatePlan(input: CreatePlanInput): Plan {
+  const { spec } = input;
+  const proc = spec.process!;
+  const env = [...(proc.env ?? []), ...input.extraEnv];
+  const plan: Plan = [op('SYNC', { kind: SYNC_START }, '/linux/cgroupsPath')];
+  if (proc.oomScoreAdj !== undefined) plan.push(op('OOM_SCORE_ADJ', { value: String(proc.oomScoreAdj) }, '/process/oomScoreAdj'));
+  plan.push(...namespaceOps(input));
+  plan.push(op('FORK', {}, '/linux/namespaces'));
+  if (spec.hostname !== undefined) plan.push(op('SETHOSTNAME', { name: spec.hostname }, '/hostname'));
+  if (spec.domainname !== undefined) plan.push(op('SETDOMAINNAME', { name: spec.domainname }, '/domainname'));
+  plan.push(...rootfsOps(input));
+  plan.push(...rlimitOps(proc, '/process', input.exact));
+  plan.push(op('CHDIR', { path: proc.cwd }, '/process/cwd'));
+  plan.push(op('RESOLVE_EXEC', { file: proc.args![0]!, path: envValue(env, 'PATH') ?? '' }, '/process/args/0'));
+  // setgroups is denied only in a user namespace whose gid map was written without privilege (rootless).
+  plan.push(...credentialOps(proc, '/process', { setgroups: true }));
+  plan.push(op('UMASK', { mask: proc.user?.umask ?? input.callerUmask }, '/process/user/umask'));
+  if (proc.noNewPrivileges) plan.push(op('NO_NEW_PRIVS', {}, '/process/noNewPrivileges'));
+  plan.push(op('SYNC', { kind: SYNC_READY }, 'create'));
+  plan.push(op('WAIT_FIFO', {}, 'start'));
+  plan.push(op('EXEC', { argv: proc.args!, envp: env }, '/process/args'));
+  return plan;
+}

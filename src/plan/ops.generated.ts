@@ -1,0 +1,57 @@
+// Generated from native-helpers/ops.def by native-helpers/gen-ops.mjs. Do not edit.
+
+export const ARG_TYPES = ["u32","u64","str","strv","u32v","u64v","bytes"] as const;
+export type ArgType = (typeof ARG_TYPES)[number];
+
+export const PLAN_MAGIC = 1312902224;
+export const PLAN_VERSION = 1;
+export const MSG_SYNC = 1;
+export const MSG_OK = 2;
+export const MSG_ABORT = 3;
+export const MSG_CHILD_PID = 4;
+export const MSG_ERROR = 5;
+export const SYNC_START = 1;
+export const SYNC_IDMAP = 2;
+export const SYNC_CREATE_RUNTIME = 3;
+export const SYNC_READY = 4;
+export const MOUNT_NEW = 0;
+export const MOUNT_BIND = 1;
+
+export const OPS = {
+  SYNC: { code: 1, args: [['kind', 'u32']] as const },
+  SETNS: { code: 2, args: [['fd', 'u32'], ['nstype', 'u32']] as const },
+  UNSHARE: { code: 3, args: [['flags', 'u64']] as const },
+  FORK: { code: 4, args: [] as const },
+  OOM_SCORE_ADJ: { code: 5, args: [['value', 'str']] as const },
+  TIMENS_OFFSETS: { code: 6, args: [['offsets', 'str']] as const },
+  SETHOSTNAME: { code: 7, args: [['name', 'str']] as const },
+  SETDOMAINNAME: { code: 8, args: [['name', 'str']] as const },
+  SET_PROPAGATION: { code: 9, args: [['path', 'str'], ['flags', 'u64']] as const },
+  ROOTFS_OPEN: { code: 10, args: [['path', 'str']] as const },
+  MOUNT: { code: 11, args: [['kind', 'u32'], ['src', 'str'], ['dst', 'str'], ['fstype', 'str'], ['flags', 'u64'], ['data', 'str'], ['propagation', 'u64v'], ['attr_set', 'u64'], ['attr_clr', 'u64'], ['fallback', 'str']] as const },
+  MKNOD: { code: 12, args: [['path', 'str'], ['mode', 'u32'], ['major', 'u32'], ['minor', 'u32'], ['uid', 'u32'], ['gid', 'u32'], ['host', 'str']] as const },
+  SYMLINK: { code: 13, args: [['target', 'str'], ['path', 'str'], ['replace', 'u32']] as const },
+  MKDIR: { code: 14, args: [['path', 'str']] as const },
+  PIVOT_ROOT: { code: 15, args: [] as const },
+  MOVE_ROOT: { code: 16, args: [] as const },
+  MASK_PATH: { code: 17, args: [['path', 'str']] as const },
+  READONLY_PATH: { code: 18, args: [['path', 'str']] as const },
+  REMOUNT_ROOT: { code: 19, args: [['flags', 'u64']] as const },
+  ROOT_PROPAGATION: { code: 20, args: [['flags', 'u64']] as const },
+  SYSCTL: { code: 21, args: [['path', 'str'], ['value', 'str']] as const },
+  CHDIR: { code: 22, args: [['path', 'str']] as const },
+  SETRLIMIT: { code: 23, args: [['resource', 'u32'], ['soft', 'u64'], ['hard', 'u64']] as const },
+  RESOLVE_EXEC: { code: 24, args: [['file', 'str'], ['path', 'str']] as const },
+  CAP_BOUNDING: { code: 25, args: [['keep', 'u64']] as const },
+  KEEPCAPS: { code: 26, args: [['on', 'u32']] as const },
+  SET_IDS: { code: 27, args: [['uid', 'u32'], ['gid', 'u32'], ['groups', 'u32v'], ['setgroups', 'u32']] as const },
+  CAP_SET: { code: 28, args: [['effective', 'u64'], ['permitted', 'u64'], ['inheritable', 'u64'], ['ambient', 'u64']] as const },
+  UMASK: { code: 29, args: [['mask', 'u32']] as const },
+  NO_NEW_PRIVS: { code: 30, args: [] as const },
+  SECCOMP: { code: 31, args: [['flags', 'u32'], ['filter', 'bytes']] as const },
+  PREPARE_FIFO: { code: 32, args: [['fd', 'u32']] as const },
+  WAIT_FIFO: { code: 33, args: [] as const },
+  EXEC: { code: 34, args: [['argv', 'strv'], ['envp', 'strv']] as const },
+} as const;
+
+export type OpName = keyof typeof OPS;

@@ -1,0 +1,62 @@
+// process.* -> the ops that set limits, identity and capabilities, and exec the user's program.
+import type { Process } from '../spec/types';
+import { capabilityNumber, rlimitNumber } from '../spec/names';
+import { RLIM_INFINITY } from './linux';
+import { op, type PlanOp } from './program';
+
+export function capabilityMask(names: readonly string[] = []): bigint {
+  let mask = 0n;
+  for (const name of names) {
+    const bit = capabilityNumber(name);
+    if (bit === undefined) throw new Error(`unknown capability ${name}`);
+    mask |= 1n << BigInt(bit);
+  }
+  return mask;
+}
+
+/** The exact uint64 at `pointer` (JSON numbers lose precision above 2^53), capped at RLIM_INFINITY. */
+function uint64(value: number, pointer: string, exact: ReadonlyMap<string, bigint>): bigint {
+  const v = exact.get(pointer) ?? BigInt(Math.trunc(value));
+  return v > RLIM_INFINITY ? RLIM_INFINITY : v;
+}
+
+export function rlimitOps(p: Process, base: string, exact: ReadonlyMap<string, bigint>): PlanOp[] {
+  return (p.rlimits ?? []).map((r, i) => {
+    const where = `${base}/rlimits/${i}`;
+    const resource = rlimitNumber(r.type);
+    if (resource === undefined) throw new Error(`unknown rlimit ${r.type}`);
+    return op('SETRLIMIT', {
+      resource, soft: uint64(r.soft, `${where}/soft`, exact), hard: uint64(r.hard, `${where}/hard`, exact),
+    }, where);
+  });
+}
+
+export function envValue(env: readonly string[] | undefined, name: string): string | undefined {
+  const prefix = `${name}=`;
+  // The last definition wins, as in a shell environment.
+  const hit = [...(env ?? [])].reverse().find((e) => e.startsWith(prefix));
+  return hit?.slice(prefix.length);
+}
+
+/** Identity and privileges, in runc's order: bounding set, keep caps across setuid, ids, final sets. */
+export function credentialOps(p: Process, base: string, opts: { setgroups: boolean }): PlanOp[] {
+  const user = p.user ?? {};
+  const caps = p.capabilities;
+  const ops: PlanOp[] = [];
+  if (caps) ops.push(op('CAP_BOUNDING', { keep: capabilityMask(caps.bounding) }, `${base}/capabilities/bounding`));
+  if (caps) ops.push(op('KEEPCAPS', { on: 1 }, `${base}/capabilities`));
+  ops.push(op('SET_IDS', {
+    uid: user.uid ?? 0, gid: user.gid ?? 0, groups: user.additionalGids ?? [], setgroups: opts.setgroups ? 1 : 0,
+  }, `${base}/user`));
+  if (caps) {
+    ops.push(op('KEEPCAPS', { on: 0 }, `${base}/capabilities`));
+    const permitted = capabilityMask(caps.permitted);
+    const inheritable = capabilityMask(caps.inheritable);
+    ops.push(op('CAP_SET', {
+      effective: capabilityMask(caps.effective), permitted, inheritable,
+      // The kernel raises an ambient capability only if it is permitted and inheritable (runc warns and skips).
+      ambient: capabilityMask(caps.ambient) & permitted & inheritable,
+    }, `${base}/capabilities`));
+  }
+  return ops;
+}
