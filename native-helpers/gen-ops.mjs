@@ -15,15 +15,25 @@ export function parseOpsDef(text) {
     const line = raw.replace(/#.*/, '').trim();
     if (!line) continue;
     const words = line.split(/\s+/);
+    const fail = (why) => {
+      throw new Error(`ops.def:${i + 1}: ${why}: ${raw}`);
+    };
     if (words[0] === 'op') {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(words[1] ?? '')) fail('bad op name');
+      if (ops.some((o) => o.name === words[1])) fail('duplicate op');
       const args = words.slice(2).map((w) => {
         const [name, type] = w.split(':');
         if (!TYPES.includes(type)) throw new Error(`ops.def:${i + 1}: unknown type ${type}`);
+        if (!/^[a-z][a-z0-9_]*$/.test(name)) fail('bad argument name');
         return { name, type };
       });
+      if (new Set(args.map((a) => a.name)).size !== args.length) fail('duplicate argument');
       ops.push({ name: words[1], code: ops.length + 1, args });
     } else if (words[0] === 'const' && words.length === 3) {
-      consts.push({ name: words[1], value: Number(words[2]) });
+      const value = Number(words[2]);
+      if (!/^[A-Z][A-Z0-9_]*$/.test(words[1]) || consts.some((c) => c.name === words[1])) fail('bad or duplicate const name');
+      if (!Number.isSafeInteger(value) || value < 0) fail('const value is not a non-negative integer');
+      consts.push({ name: words[1], value });
     } else {
       throw new Error(`ops.def:${i + 1}: cannot parse: ${raw}`);
     }
@@ -67,18 +77,23 @@ function tsModule({ ops, consts }) {
   return out.join('\n');
 }
 
-const def = parseOpsDef(fs.readFileSync(path.join(here, 'ops.def'), 'utf8'));
-const outputs = [
-  [path.join(here, 'ops.h'), cHeader(def)],
-  [path.join(root, 'src', 'plan', 'ops.generated.ts'), tsModule(def)],
-];
-const check = process.argv.includes('--check');
-let stale = false;
-for (const [file, text] of outputs) {
-  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  if (current === text) continue;
-  stale = true;
-  if (!check) fs.writeFileSync(file, text);
-  else console.error(`${path.relative(root, file)} is not generated from ops.def; run node native-helpers/gen-ops.mjs`);
+// Only when run as a program: importing parseOpsDef (tests) must not rewrite files or set the exit code.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+
+function main() {
+  const def = parseOpsDef(fs.readFileSync(path.join(here, 'ops.def'), 'utf8'));
+  const outputs = [
+    [path.join(here, 'ops.h'), cHeader(def)],
+    [path.join(root, 'src', 'plan', 'ops.generated.ts'), tsModule(def)],
+  ];
+  const check = process.argv.includes('--check');
+  let stale = false;
+  for (const [file, text] of outputs) {
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (current === text) continue;
+    stale = true;
+    if (!check) fs.writeFileSync(file, text);
+    else console.error(`${path.relative(root, file)} is not generated from ops.def; run node native-helpers/gen-ops.mjs`);
+  }
+  process.exitCode = check && stale ? 1 : 0;
 }
-process.exitCode = check && stale ? 1 : 0;

@@ -10,6 +10,7 @@ enum arg_type { ARG_U32 = 1, ARG_U64 = 2, ARG_STR = 3, ARG_STRV = 4, ARG_U32V = 
 #define MSG_ABORT 3
 #define MSG_CHILD_PID 4
 #define MSG_ERROR 5
+#define MSG_SECCOMP_LISTENER 6
 #define SYNC_START 1
 #define SYNC_IDMAP 2
 #define SYNC_CREATE_RUNTIME 3

@@ -15,6 +15,7 @@ let template: string | undefined;
 function rootfsTemplate(): string {
   if (template) return template;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hako-rootfs-'));
+  fs.chmodSync(dir, 0o755);
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'run', 'var']) fs.mkdirSync(path.join(dir, d));
   fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
   fs.copyFileSync(BUSYBOX, path.join(dir, 'bin', 'busybox'));
@@ -51,6 +52,8 @@ export interface Bundle {
 
 export function makeBundle(args?: string[], edit?: (spec: Spec) => void): Bundle {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hako-bundle-'));
+  // Reachable by a container root that a user namespace maps to an unprivileged host uid.
+  fs.chmodSync(dir, 0o755);
   const rootfs = path.join(dir, 'rootfs');
   fs.cpSync(rootfsTemplate(), rootfs, { recursive: true, verbatimSymlinks: true });
   const spec = baseSpec(args);

@@ -23,7 +23,7 @@ export const probePath: string = path.join(repoRoot, 'build', 'conformance', 'pr
 /** Report options, each taking one argument except `--unshare`. */
 export type ProbeOption =
   | '--stat' | '--read' | '--write' | '--mkdir' | '--sysctl' | '--ls' | '--readlink' | '--exec'
-  | '--syscall' | '--kill' | '--unshare' | '--mknod' | '--chown' | '--setuid' | '--mount-tmpfs';
+  | '--syscall' | '--kill' | '--unshare' | '--mknod' | '--chown' | '--setuid' | '--mount-tmpfs' | '--escape-stat';
 
 export interface IdSet {
   real: number | null;
@@ -226,6 +226,8 @@ export interface ProbeReport {
   /** keyed by the uid */
   setuid: Record<string, OpResult>;
   mountTmpfs: Record<string, OpResult>;
+  /** After a chroot escape attempt (chroot, climb "..", chroot "."): can PATH be reached? */
+  escapeStat: Record<string, OpResult>;
 
   /** field name -> strerror() text for every null value above */
   errors: Record<string, string>;
@@ -260,7 +262,7 @@ const reportKeys: readonly (keyof ProbeReport)[] = [
   'namespaces', 'caps', 'capsList', 'noNewPrivs', 'seccompMode', 'seccompFilters', 'dumpable', 'rlimits',
   'oomScoreAdj', 'personality', 'scheduler', 'ioprio', 'cpuAffinity', 'cgroup', 'mounts', 'fds', 'stdio',
   'isatty', 'ttyName', 'winsize', 'stat', 'read', 'write', 'mkdir', 'sysctl', 'ls', 'readlink', 'exec',
-  'syscall', 'kill', 'unshare', 'mknod', 'chown', 'setuid', 'mountTmpfs', 'errors',
+  'syscall', 'kill', 'unshare', 'mknod', 'chown', 'setuid', 'mountTmpfs', 'escapeStat', 'errors',
 ];
 
 function parseJsonObject(stdout: string, what: string): Record<string, unknown> {

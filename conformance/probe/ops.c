@@ -29,7 +29,7 @@ extern char **environ;
 
 enum op {
 	OP_STAT, OP_READ, OP_WRITE, OP_MKDIR, OP_SYSCTL, OP_LS, OP_READLINK, OP_EXEC,
-	OP_SYSCALL, OP_KILL, OP_MKNOD, OP_CHOWN, OP_SETUID, OP_MOUNT_TMPFS,
+	OP_SYSCALL, OP_KILL, OP_MKNOD, OP_CHOWN, OP_SETUID, OP_MOUNT_TMPFS, OP_ESCAPE_STAT,
 	OP_UNSHARE, /* the only option without an argument */
 	NOPS
 };
@@ -51,6 +51,7 @@ static const struct { const char *option, *key; } ops[NOPS] = {
 	[OP_CHOWN] = {"--chown", "chown"},
 	[OP_SETUID] = {"--setuid", "setuid"},
 	[OP_MOUNT_TMPFS] = {"--mount-tmpfs", "mountTmpfs"},
+	[OP_ESCAPE_STAT] = {"--escape-stat", "escapeStat"},
 };
 
 static struct json results[NOPS]; /* one object per operation kind */
@@ -320,6 +321,45 @@ static int do_chown(const char *spec)
 	return err;
 }
 
+/* The classic chroot escape, in a child: chroot into a subdirectory, climb with "..", chroot(".").
+ * Afterwards "/" is the real root of the mount namespace: with pivot_root that is the container's rootfs,
+ * with a plain chroot (--no-pivot) the host's. Reports whether PATH is then reachable (0 or an errno). */
+static int do_escape_stat(const char *path)
+{
+	int fds[2];
+	if (pipe(fds) < 0)
+		return errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		int err = 0;
+		struct stat st;
+		if (mkdir("/tmp/.probe-escape", 0700) < 0 && errno != EEXIST)
+			err = errno;
+		else if (chroot("/tmp/.probe-escape") < 0)
+			err = errno;
+		else {
+			for (int i = 0; i < 64; i++)
+				if (chdir("..") < 0)
+					break;
+			if (chroot(".") < 0 || lstat(path, &st) < 0)
+				err = errno;
+		}
+		if (write(fds[1], &err, sizeof err) != sizeof err)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	int err = EIO;
+	if (read(fds[0], &err, sizeof err) != sizeof err)
+		err = EIO;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	rmdir("/tmp/.probe-escape");
+	return err;
+}
+
 static int do_setuid(const char *arg)
 {
 	long long uid;
@@ -355,6 +395,7 @@ static void run_op(enum op op, const char *arg)
 	case OP_MOUNT_TMPFS:
 		json_ok_or_errno(j, mount("tmpfs", arg, "tmpfs", 0, NULL) < 0 ? errno : 0);
 		break;
+	case OP_ESCAPE_STAT: json_ok_or_errno(j, do_escape_stat(arg)); break;
 	default: break;
 	}
 }

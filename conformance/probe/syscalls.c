@@ -285,7 +285,8 @@ bool run_syscall(struct json *j, const char *name, int argc, char **argv, const 
 		emit(j, done(syscall(SYS_mount, "tmpfs", argv[0], "tmpfs", 0L, NULL)));
 	} else if (!strcmp(name, "umount")) {
 		NEED(1);
-		emit(j, done(syscall(SYS_umount2, argv[0], 0L)));
+		/* optional second argument: umount2 flags (2 = MNT_DETACH) */
+		emit(j, done(syscall(SYS_umount2, argv[0], argc > 1 ? strtol(argv[1], NULL, 0) : 0L)));
 	} else if (!strcmp(name, "reboot")) {
 		/* The second magic number is invalid: the kernel checks CAP_SYS_BOOT
 		 * first (EPERM) and then rejects the magic (EINVAL), so this never

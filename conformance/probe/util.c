@@ -163,7 +163,7 @@ void usage(const char *fmt, ...)
 	fputs("\nusage: probe [report [--stat P] [--read P] [--write P] [--mkdir P] [--sysctl NAME]\n"
 	      "                     [--ls DIR] [--readlink P] [--exec P] [--syscall NAME[:ARG...]]\n"
 	      "                     [--kill PID:SIG] [--unshare] [--mknod P] [--chown P:UID:GID]\n"
-	      "                     [--setuid UID] [--mount-tmpfs P] ...]\n"
+	      "                     [--setuid UID] [--mount-tmpfs P] [--escape-stat P] ...]\n"
 	      "       probe exit N | echo ARGS... | cat PATH | sleep SECONDS\n"
 	      "       probe wait-signal SIGNAME EXITCODE | syscall NAME [ARGS...] | fork N\n"
 	      "       probe alloc MIB | notify | listen-fds | spin\n",

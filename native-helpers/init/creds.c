@@ -62,15 +62,6 @@ void op_cap_set(const struct op *op) {
   }
 }
 
-void op_seccomp(const struct op *op) {
-  struct sock_fprog prog = {
-    .len = (unsigned short)(op->args[A_SECCOMP_filter].len / sizeof(struct sock_filter)),
-    .filter = (struct sock_filter *)op->args[A_SECCOMP_filter].data,
-  };
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)arg_num(op, A_SECCOMP_flags), &prog) < 0)
-    fail(errno, "install seccomp filter");
-}
-
 /* Like Go's exec.LookPath, as runc does: a regular file with an execute bit. */
 static int executable(const char *path) {
   struct stat st;
@@ -99,9 +90,18 @@ void op_resolve_exec(const struct op *op) {
   fail(ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
 }
 
+static char **exec_argv, **exec_envp;
+
+/* Decoded before the first op runs: after SECCOMP, EXEC must not allocate (the container's filter may deny
+ * brk or mmap). */
+void exec_prepare(const struct op *op) {
+  exec_argv = arg_strv(op, A_EXEC_argv);
+  exec_envp = arg_strv(op, A_EXEC_envp);
+}
+
 void op_exec(const struct op *op) {
-  char **argv = arg_strv(op, A_EXEC_argv);
-  char **envp = arg_strv(op, A_EXEC_envp);
+  char **argv = exec_argv ? exec_argv : arg_strv(op, A_EXEC_argv);
+  char **envp = exec_envp ? exec_envp : arg_strv(op, A_EXEC_envp);
   execve(exec_path[0] ? exec_path : argv[0], argv, envp);
   fail(errno, "exec %s", exec_path[0] ? exec_path : argv[0]);
 }

@@ -36,14 +36,14 @@ int open_in_root(const char *path, int flags) {
 }
 
 /* Split "a/b/c" into the parent's fd (created as directories if missing) and the last component. */
-static int open_parent_in_root(const char *path, char *base, size_t basesz);
-
 /* mkdir -p inside the root; the last component becomes a regular file when `as_file`.
- * Each prefix is re-resolved from the root, so a symlink in the rootfs can only lead inside it. */
-static int mkdir_all_in_root(const char *path, int as_file) {
+ * Each prefix is re-resolved from the root, so a symlink in the rootfs can only lead inside it; a symlink
+ * whose target is missing is followed by creating the target, inside the root (as runc's MkdirAllInRoot). */
+static int mkdir_all_in_root_depth(const char *path, int as_file, int depth) {
   char prefix[4096] = "";
   size_t plen = 0;
   const char *p = path;
+  if (depth > 40) return errno = ELOOP, -1;
   int parent = open_in_root("/", O_PATH | O_DIRECTORY);
   if (parent < 0) return -1;
   while (*p) {
@@ -56,6 +56,7 @@ static int mkdir_all_in_root(const char *path, int as_file) {
     char name[256];
     memcpy(name, p, clen);
     name[clen] = 0;
+    size_t parent_len = plen;
     prefix[plen++] = '/';
     memcpy(prefix + plen, p, clen);
     plen += clen;
@@ -63,6 +64,17 @@ static int mkdir_all_in_root(const char *path, int as_file) {
     int want_file = last && as_file;
     int fd = open_in_root(prefix, O_PATH | (want_file ? 0 : O_DIRECTORY));
     if (fd < 0 && errno == ENOENT) {
+      char target[4096];
+      ssize_t tlen = readlinkat(parent, name, target, sizeof target - 1);
+      if (tlen > 0) {
+        /* A dangling symlink: create what it points to instead, resolved in the root as always. */
+        char next[8192];
+        target[tlen] = 0;
+        prefix[parent_len] = 0;
+        snprintf(next, sizeof next, "%s%s%s%s", target[0] == '/' ? "" : prefix, target[0] == '/' ? "" : "/", target, end);
+        close(parent);
+        return mkdir_all_in_root_depth(next, as_file, depth + 1);
+      }
       int r;
       if (want_file) {
         r = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -79,6 +91,10 @@ static int mkdir_all_in_root(const char *path, int as_file) {
     p = end;
   }
   return parent;
+}
+
+static int mkdir_all_in_root(const char *path, int as_file) {
+  return mkdir_all_in_root_depth(path, as_file, 0);
 }
 
 static int open_parent_in_root(const char *path, char *base, size_t basesz) {

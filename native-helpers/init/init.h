@@ -56,6 +56,9 @@ void op_setrlimit(const struct op *op);
 void op_cap_bounding(const struct op *op);
 void op_set_ids(const struct op *op);
 void op_cap_set(const struct op *op);
-void op_seccomp(const struct op *op);
 void op_resolve_exec(const struct op *op);
 void op_exec(const struct op *op);
+void exec_prepare(const struct op *op);
+
+/* seccomp.c */
+void op_seccomp(const struct op *op);

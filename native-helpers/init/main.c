@@ -161,6 +161,7 @@ int main(int argc, char **argv) {
   uint32_t nops;
   const char *why = "";
   if (plan_decode(buf, len, &ops, &nops, &why)) fail(EINVAL, "invalid plan: %s", why);
+  for (uint32_t i = 0; i < nops; i++) if (ops[i].code == OP_EXEC) exec_prepare(&ops[i]);
   for (uint32_t i = 0; i < nops; i++) {
     current_op = (int)i;
     run(&ops[i]);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -194,4 +195,34 @@ int hako_set_subreaper(void) {
 int hako_pidfd_open(int pid) {
   int fd = (int)syscall(SYS_pidfd_open, pid, 0);
   return fd < 0 ? -errno : fd;
+}
+
+/* A plain close-on-exec memfd (seccomp_export_bpf writes the compiled filter into one). */
+int hako_memfd(const char *name) {
+  int fd = memfd_create(name, MFD_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+/* Connect a close-on-exec AF_UNIX SOCK_STREAM socket to path (linux.seccomp.listenerPath). */
+int hako_unix_connect(const char *path) {
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof sa.sun_path) return -ENAMETOOLONG;
+  strcpy(sa.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int r;
+  do r = connect(fd, (struct sockaddr *)&sa, sizeof sa); while (r < 0 && errno == EINTR);
+  if (r < 0) { int e = errno; close(fd); return -e; }
+  return fd;
+}
+
+/* Whether the kernel knows a SECCOMP_FILTER_FLAG_* (libseccomp's way): with a NULL program a known flag
+ * fails with EFAULT, an unknown one with EINVAL. Nothing is installed. Returns 1, 0 or -errno. */
+int hako_seccomp_flag_supported(unsigned int flags) {
+  long r = syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, NULL);
+  if (r >= 0) return -EINVAL; /* cannot happen with a NULL program */
+  if (errno == EFAULT) return 1;
+  return errno == EINVAL ? 0 : -errno;
 }

@@ -12,11 +12,20 @@ import { CgroupError, resourcePointer } from './errors';
 import {
   errorCode, listCgroupFiles, readCgroupFile, readProcs, removeCgroupDir, sleepMs, subCgroups, writeCgroupFile,
 } from './cgroupfs';
-import { performWrites } from './writer';
-import { planResources } from './plan';
 import { type FreezerState, freezeV1, freezeV2, freezerStateV1, freezerStateV2, thawV1, thawV2 } from './freezer';
-import { collectStatsV1, collectStatsV2 } from './stats-collect';
 import { parseFlatKeyed } from './stats';
+
+// Loaded only by the commands that need them (create, update, events): `state`, `kill`, `delete` and
+// `pause` stay cheap.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  plan: () => require('./plan') as typeof import('./plan'),
+  writer: () => require('./writer') as typeof import('./writer'),
+  statsCollect: () => require('./stats-collect') as typeof import('./stats-collect'),
+  devicefilter: () => require('./devicefilter') as typeof import('./devicefilter'),
+  bpf: () => require('../host/bpf') as typeof import('../host/bpf'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type { FreezerState } from './freezer';
 
@@ -70,10 +79,8 @@ class CgroupfsManager implements CgroupManager {
 
   private mountPointOf(key: string): string {
     const mount = key === '' ? this.host.unified : this.host.v1[key];
-    if (mount) return mount.mountPoint;
-    // Not mounted any more where it was at create: fall back to the recorded directory's top.
-    const dir = this.paths[key]!;
-    return dir.split('/').slice(0, 4).join('/');
+    if (!mount) throw new CgroupError(`the ${key || 'unified'} cgroup hierarchy is not mounted on this host`);
+    return mount.mountPoint;
   }
 
   // ---- create ----
@@ -164,15 +171,13 @@ class CgroupfsManager implements CgroupManager {
   }
 
   apply(resources: LinuxResources | undefined, opts: ApplyOptions = {}): void {
-    const plan = planResources(resources, this.facts(), { mode: this.state.mode, update: opts.update });
+    if (!resources) return;
+    const plan = lazy.plan().planResources(resources, this.facts(), { mode: this.state.mode, update: opts.update });
+    const { performWrites } = lazy.writer();
     for (const group of plan.groups) performWrites(this.paths, group.writes);
     if (plan.deviceProgram) {
-      /* eslint-disable @typescript-eslint/no-require-imports */
-      const { deviceFilterProgram } = require('./devicefilter') as typeof import('./devicefilter');
-      const { installDeviceFilter } = require('../host/bpf') as typeof import('../host/bpf');
-      /* eslint-enable @typescript-eslint/no-require-imports */
       try {
-        installDeviceFilter(this.paths['']!, deviceFilterProgram(plan.deviceProgram));
+        lazy.bpf().installDeviceFilter(this.paths['']!, lazy.devicefilter().deviceFilterProgram(plan.deviceProgram));
       } catch (err) {
         throw new CgroupError(`installing the cgroup v2 device filter: ${(err as Error).message}`, resourcePointer('devices'));
       }
@@ -211,7 +216,8 @@ class CgroupfsManager implements CgroupManager {
     const unified = this.paths[''];
     if ((signal === 'SIGKILL' || signal === 9) && unified && listCgroupFiles(unified)?.has('cgroup.kill')) {
       writeCgroupFile(unified, 'cgroup.kill', '1');
-      return;
+      // Hybrid: a process could have been put into the v1 hierarchies only; the loop below finds it.
+      if (this.state.mode === 'v2') return;
     }
     // Freeze first so no process forks a new one between listing and signalling; leave a paused cgroup paused.
     const freeze = this.freezerLocation() !== undefined && this.freezerState() === 'thawed';
@@ -266,7 +272,8 @@ class CgroupfsManager implements CgroupManager {
   // ---- accounting ----
 
   stats(): Stats {
-    return this.state.mode === 'v2' ? collectStatsV2(this.paths['']!) : collectStatsV1(this.paths);
+    const collect = lazy.statsCollect();
+    return this.state.mode === 'v2' ? collect.collectStatsV2(this.paths['']!) : collect.collectStatsV1(this.paths);
   }
 
   oomCount(): number {

@@ -73,7 +73,8 @@ export function resolveCgroupPaths(host: CgroupHost, cgroupsPath: string | undef
   for (const key of hierarchyKeys(host)) {
     const mount = key === '' ? host.unified! : host.v1[key];
     const dir = directoryIn(host, key, mount, cleaned);
-    if (dir === mount.mountPoint || !dir.startsWith(mount.mountPoint + '/')) {
+    const prefix = mount.mountPoint.endsWith('/') ? mount.mountPoint : `${mount.mountPoint}/`;
+    if (!dir.startsWith(prefix) || dir.length === prefix.length) {
       throw new CgroupError(`resolves to ${dir}, outside the ${mount.mountPoint} hierarchy`, FIELD);
     }
     paths[key] = dir;

@@ -19,14 +19,31 @@ export interface Parsed {
   args: string[];
 }
 
-/** `-no-pivot` → `--no-pivot` for long names; single letters stay short options. */
+/**
+ * `-no-pivot` → `--no-pivot` for long names; single letters stay short options. Only options are rewritten:
+ * a stopEarly command's tokens from its first positional argument on are data and pass through untouched.
+ */
 function normalize(tokens: string[], spec: FlagSpec): string[] {
   const long = new Set([...(spec.strings ?? []), ...(spec.booleans ?? []), ...(spec.lists ?? []), 'help']);
+  const valued = new Set([...(spec.strings ?? []), ...(spec.lists ?? [])]);
+  for (const [short, name] of Object.entries(spec.alias ?? {})) if (valued.has(name)) valued.add(short);
   const out: string[] = [];
-  for (const [i, t] of tokens.entries()) {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     if (t === '--') return [...out, ...tokens.slice(i)];
-    const m = /^-([a-z][a-z0-9-]+)(=.*)?$/.exec(t);
-    out.push(m && long.has(m[1]!) ? `-${t}` : t);
+    if (!t.startsWith('-') || t === '-') {
+      if (spec.stopEarly) return [...out, ...tokens.slice(i)];
+      out.push(t);
+      continue;
+    }
+    const m = /^--?([a-z][a-z0-9-]+)(=.*)?$/.exec(t);
+    if (!m || !long.has(m[1]!)) out.push(t);
+    // minimist reads --no-X as "X is false": a boolean whose own name starts with no- is spelled out.
+    else if (!m[2] && m[1]!.startsWith('no-') && spec.booleans?.includes(m[1]!)) out.push(`--${m[1]}=true`);
+    else out.push(t.startsWith('--') ? t : `-${t}`);
+    // The value of `--opt value` (or `-o value`, `-xo value`) is not an option or a positional argument.
+    const name = m ? m[1]! : /^-[A-Za-z]+$/.test(t) ? t.slice(-1) : undefined;
+    if (name !== undefined && !m?.[2] && valued.has(name) && i + 1 < tokens.length) out.push(tokens[++i]!);
   }
   return out;
 }
@@ -35,11 +52,14 @@ export function parseFlags(tokens: string[], spec: FlagSpec): Parsed {
   let unknown: string | undefined;
   const known = new Set([...(spec.strings ?? []), ...(spec.booleans ?? []), ...(spec.lists ?? []), 'help', 'h']);
   for (const [short, long] of Object.entries(spec.alias ?? {})) known.add(short).add(long);
-  const parsed = minimist(normalize(tokens, spec), {
-    string: [...(spec.strings ?? []), ...(spec.lists ?? [])],
+  const normalized = normalize(tokens, spec);
+  const parsed = minimist(normalized, {
+    // '_': positional arguments stay strings (minimist would turn an id like "1e3" into 1000).
+    string: ['_', ...(spec.strings ?? []), ...(spec.lists ?? [])],
     boolean: [...(spec.booleans ?? []), 'help'],
     alias: { ...(spec.alias ?? {}), h: 'help' },
     stopEarly: spec.stopEarly ?? false,
+    '--': true,
     unknown: (arg) => {
       if (arg.startsWith('-') && arg !== '-' && !unknown) {
         const name = arg.replace(/^-+/, '').replace(/=.*/, '');
@@ -51,13 +71,18 @@ export function parseFlags(tokens: string[], spec: FlagSpec): Parsed {
   if (unknown) throw new HakoError(`flag provided but not defined: ${unknown.replace(/=.*/, '')}`);
   const flags: Parsed['flags'] = {};
   for (const [k, v] of Object.entries(parsed)) {
-    if (k === '_') continue;
+    if (k === '_' || k === '--') continue;
     const isList = spec.lists?.includes(k);
     // minimist turns a repeated value option into an array; only list options keep all values.
     flags[k] = isList ? (v === undefined ? [] : ([] as string[]).concat(v as string | string[]).map(String))
       : Array.isArray(v) ? v[v.length - 1] : (v as string | boolean);
   }
-  return { flags, args: parsed._.map(String) };
+  const positional = parsed._.map(String);
+  const rest = (parsed['--'] ?? []).map(String);
+  // `--` ends the options; after the first positional argument of a stopEarly command it is data
+  // (`exec id echo -- x` runs `echo -- x`), as Go's flag parsing leaves it.
+  const dataDashes = spec.stopEarly && positional.length > 0 && normalized.includes('--');
+  return { flags, args: dataDashes ? [...positional, '--', ...rest] : [...positional, ...rest] };
 }
 
 export interface GlobalOptions {
@@ -82,7 +107,7 @@ export function parseGlobals(argv: string[]): { globals: GlobalOptions; command?
     const t = argv[i]!;
     if (!t.startsWith('-') || t === '-') break;
     const m = /^--?([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(t);
-    if (!m) throw new HakoError(`flag provided but not defined: ${t}`);
+    if (!m) throw new HakoError(`flag provided but not defined: ${t.replace(/=.*/, '')}`);
     const [, name, inline] = m as unknown as [string, string, string | undefined];
     if (GLOBAL_VALUES.has(name)) {
       const value = inline ?? argv[++i];
@@ -105,7 +130,7 @@ export function parseGlobals(argv: string[]): { globals: GlobalOptions; command?
       else if (name === 'help' || name === 'h') g.help = on;
       else g.version = on;
     } else {
-      throw new HakoError(`flag provided but not defined: ${t}`);
+      throw new HakoError(`flag provided but not defined: ${t.replace(/=.*/, '')}`);
     }
   }
   return { globals: g, command: argv[i], rest: argv.slice(i + 1) };

@@ -16,6 +16,9 @@ interface Lib {
   setSubreaper: Fn;
   mkfifo: Fn;
   pidfdOpen: Fn;
+  memfd: Fn;
+  unixConnect: Fn;
+  seccompFlagSupported: Fn;
 }
 
 let lib: Lib | undefined;
@@ -37,6 +40,9 @@ function load(): Lib {
     setSubreaper: f('int hako_set_subreaper(void)'),
     mkfifo: f('int hako_mkfifo(const char *path, int mode)'),
     pidfdOpen: f('int hako_pidfd_open(int pid)'),
+    memfd: f('int hako_memfd(const char *name)'),
+    unixConnect: f('int hako_unix_connect(const char *path)'),
+    seccompFlagSupported: f('int hako_seccomp_flag_supported(unsigned int flags)'),
   };
   return lib;
 }
@@ -69,8 +75,9 @@ export function socketpairSeqpacket(): [number, number] {
   return [out[0]!, out[1]!];
 }
 
-export function sendMessage(fd: number, data: Uint8Array, fds: number[] = []): void {
-  check(load().send(fd, data, data.length, new Int32Array(fds), fds.length), 'send');
+/** One sendmsg; returns the bytes sent (a stream socket may take fewer than data.length). */
+export function sendMessage(fd: number, data: Uint8Array, fds: number[] = []): number {
+  return check(load().send(fd, data, data.length, new Int32Array(fds), fds.length), 'send');
 }
 
 /** One message, or null at EOF. Throws SysError(ETIMEDOUT) when nothing arrives within timeoutMs. */
@@ -128,4 +135,19 @@ export function mkfifo(path: string, mode: number): void {
 
 export function pidfdOpen(pid: number): number {
   return check(load().pidfdOpen(pid), `pidfd_open ${pid}`);
+}
+
+/** A close-on-exec memfd, empty and writable. */
+export function memfd(name: string): number {
+  return check(load().memfd(name), `memfd ${name}`);
+}
+
+/** A close-on-exec AF_UNIX SOCK_STREAM socket connected to path. */
+export function unixConnect(path: string): number {
+  return check(load().unixConnect(path), `connect to ${path}`);
+}
+
+/** Whether the kernel accepts the SECCOMP_FILTER_FLAG_* bits in flags (probed without installing anything). */
+export function seccompFlagSupported(flags: number): boolean {
+  return check(load().seccompFlagSupported(flags >>> 0), 'probe seccomp filter flags') === 1;
 }

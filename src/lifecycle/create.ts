@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../spec/load';
 import { formatProblem, SpecError } from '../spec/errors';
-import type { LinuxNamespaceType, Spec, State } from '../spec/types';
+import type { LinuxDeviceCgroup, LinuxNamespaceType, LinuxResources, Spec, State } from '../spec/types';
 import { buildCreatePlan, newNamespaces } from '../plan/container';
 import { unsupported, warnings } from '../plan/support';
 import { log } from '../cli/log';
@@ -12,7 +12,11 @@ import { SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_READY, SYNC_START } from '../plan
 import { readCgroupHost } from '../cgroups/host';
 import { resolveCgroupPaths } from '../cgroups/paths';
 import { newManager, type CgroupManager } from '../cgroups/manager';
+import { mergeDeviceRules } from '../cgroups/controllers/devices';
 import { runHooks } from '../hooks/run';
+import { compileSeccomp } from '../seccomp/compile';
+import { containerProcessState, sendToListener } from '../seccomp/listener';
+import { OCI_VERSION } from './default-spec';
 import * as native from '../host/native';
 import { containerDir, fifoPath, writeRecord, type ContainerRecord } from '../state/record';
 import { readProcStat } from '../state/proc';
@@ -98,6 +102,15 @@ function checkPreservedFds(n: number): void {
   }
 }
 
+/** linux.resources with the device rules runc applies: the config's, then the default devices and
+ * every device of linux.devices allowed (runc's specconv). */
+export function cgroupResources(spec: Spec): LinuxResources {
+  const r = spec.linux?.resources ?? {};
+  const created: LinuxDeviceCgroup[] = (spec.linux?.devices ?? []).filter((d) => d.type !== 'p')
+    .map((d) => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
+  return { ...r, devices: [...mergeDeviceRules(r.devices), ...created] };
+}
+
 class Undo {
   private steps: (() => void)[] = [];
   push(step: () => void): void {
@@ -151,15 +164,19 @@ export async function create(o: CreateOptions): Promise<ContainerRecord> {
 function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle: string, rootfs: string,
   pidFile: string | undefined, undo: Undo): ContainerRecord {
   const fresh = newNamespaces(spec);
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, exact) : undefined;
+  for (const name of seccomp?.skipped ?? []) log.debug(`unknown seccomp syscall "${name}" ignored`);
   const host = readCgroupHost();
   const cgroupPaths = resolveCgroupPaths(host, spec.linux?.cgroupsPath, o.id);
   const cgroups: CgroupManager = newManager(host, { ...cgroupPaths, created: [] });
   undo.push(() => cgroups.destroy());
   cgroups.create();
-  cgroups.apply(spec.linux?.resources);
+  cgroups.apply(cgroupResources(spec));
 
   const fifo = fifoPath(o.root, o.id);
   native.mkfifo(fifo, 0o622);
+  // Whatever our umask: the container's user, not root, opens it for writing.
+  fs.chmodSync(fifo, 0o622);
   const rootMap = spec.linux?.uidMappings?.find((m) => m.containerID === 0);
   const rootGid = spec.linux?.gidMappings?.find((m) => m.containerID === 0);
   if (fresh.has('user') && (rootMap || rootGid)) fs.chownSync(fifo, rootMap?.hostID ?? 0, rootGid?.hostID ?? 0);
@@ -183,6 +200,7 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
       hostHasKcore: fs.existsSync('/proc/kcore'),
       runtimeHooks: Boolean(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length),
       extraEnv: [],
+      seccomp,
     });
     session = new InitSession(plan, opened, o.preserveFds);
   } finally {
@@ -204,6 +222,16 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
     runHooks('prestart', spec.hooks.prestart, state);
     runHooks('createRuntime', spec.hooks.createRuntime, state);
     session.ok();
+  }
+  if (seccomp?.listener) {
+    const listenerFd = session.expectSeccompListener();
+    try {
+      const state = hookState(spec, o.id, bundle, 'creating', session.childPid);
+      sendToListener(spec.linux!.seccomp!.listenerPath!,
+        containerProcessState(OCI_VERSION, session.childPid, state, spec.linux!.seccomp!.listenerMetadata), listenerFd);
+    } finally {
+      fs.closeSync(listenerFd);
+    }
   }
   session.expectSync(SYNC_READY);
   const pid = session.childPid;

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as native from '../host/native';
 import { encodePlan } from '../plan/encode';
-import { MSG_ABORT, MSG_CHILD_PID, MSG_ERROR, MSG_OK, MSG_SYNC } from '../plan/ops.generated';
+import { MSG_ABORT, MSG_CHILD_PID, MSG_ERROR, MSG_OK, MSG_SECCOMP_LISTENER, MSG_SYNC } from '../plan/ops.generated';
 import type { Plan } from '../plan/program';
 import { HakoError, errnoMessage } from '../util/errors';
 import { buildPath } from '../util/paths';
@@ -80,6 +80,20 @@ export class InitSession {
       }
       if (m.type === MSG_SYNC && m.arg === kind) return;
       throw new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected sync ${kind})`);
+    }
+  }
+
+  /** Wait for the seccomp listener fd (op SECCOMP with a listener); the caller owns and closes it. */
+  expectSeccompListener(): number {
+    for (;;) {
+      const m = this.receive();
+      if (m.type === MSG_CHILD_PID) {
+        this.ok();
+        continue;
+      }
+      if (m.type === MSG_SECCOMP_LISTENER && m.fds.length === 1) return m.fds[0]!;
+      for (const fd of m.fds) fs.closeSync(fd);
+      throw new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected the seccomp listener)`);
     }
   }
 

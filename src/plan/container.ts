@@ -1,11 +1,12 @@
 // config + host facts -> the init's program for `create`. Pure: no I/O here; the order of ops is the policy.
 import type { LinuxNamespaceType, Spec } from '../spec/types';
+import { childPointer } from '../spec/errors';
 import { SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_READY, SYNC_START } from './ops.generated';
 import { op, type Plan, type PlanOp } from './program';
 import { CLONE, MS } from './linux';
 import { mountOps, type CgroupMountSource } from './mounts';
 import { deviceOps } from './devices';
-import { credentialOps, envValue, rlimitOps } from './process';
+import { capabilityMask, credentialOps, envValue, rlimitOps } from './process';
 
 export interface CreatePlanInput {
   spec: Spec;
@@ -27,6 +28,17 @@ export interface CreatePlanInput {
   runtimeHooks: boolean;
   /** Appended to process.env (socket activation). */
   extraEnv: string[];
+  /** linux.seccomp compiled by the runtime (src/seccomp/compile.ts). */
+  seccomp?: SeccompInstall;
+}
+
+export interface SeccompInstall {
+  /** The BPF program (struct sock_filter[]). */
+  filter: Uint8Array;
+  /** For seccomp(2); SECCOMP_FILTER_FLAG_NEW_LISTENER when `listener`. */
+  flags: number;
+  /** SCMP_ACT_NOTIFY is used: the listener fd must reach the runtime during create. */
+  listener: boolean;
 }
 
 const PROPAGATION: Record<string, number> = {
@@ -84,11 +96,21 @@ function rootfsOps(input: CreatePlanInput): PlanOp[] {
   if (prop) ops.push(op('ROOT_PROPAGATION', { flags: PROPAGATION[prop]! }, '/linux/rootfsPropagation'));
   if (spec.root?.readonly) ops.push(op('REMOUNT_ROOT', { flags: MS.RDONLY }, '/root/readonly'));
   for (const [name, value] of Object.entries(spec.linux?.sysctl ?? {})) {
-    ops.push(op('SYSCTL', { path: name.replace(/\./g, '/'), value }, `/linux/sysctl/${name}`));
+    ops.push(op('SYSCTL', { path: sysctlPath(name), value }, childPointer('/linux/sysctl', name)));
   }
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op('READONLY_PATH', { path: p }, `/linux/readonlyPaths/${i}`)));
   (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op('MASK_PATH', { path: p }, `/linux/maskedPaths/${i}`)));
   return ops;
+}
+
+/**
+ * The file under /proc/sys for a sysctl name, with sysctl.d(5)'s rule (as spec/semantic.ts reads names):
+ * dots separate unless the first separator is '/', and then a '.' is part of a name (eth0.100).
+ */
+export function sysctlPath(name: string): string {
+  const first = name.search(/[./]/);
+  if (first === -1 || name[first] === '/') return name;
+  return name.replace(/[./]/g, (separator) => (separator === '.' ? '/' : '.'));
 }
 
 export function buildCreatePlan(input: CreatePlanInput): Plan {
@@ -106,11 +128,24 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   plan.push(op('CHDIR', { path: proc.cwd }, '/process/cwd'));
   plan.push(op('RESOLVE_EXEC', { file: proc.args![0]!, path: envValue(env, 'PATH') ?? '' }, '/process/args/0'));
   // setgroups is denied only in a user namespace whose gid map was written without privilege (rootless).
-  plan.push(...credentialOps(proc, '/process', { setgroups: true }));
+  // Installing a seccomp filter without no_new_privs needs CAP_SYS_ADMIN: the init keeps it for itself (see
+  // credentialOps), so that the filter can go in as late as possible, after everything else the init does.
+  const keep = input.seccomp && !proc.noNewPrivileges ? capabilityMask(['CAP_SYS_ADMIN']) : 0n;
+  plan.push(...credentialOps(proc, '/process', { setgroups: true, keep }));
   plan.push(op('UMASK', { mask: proc.user?.umask ?? input.callerUmask }, '/process/user/umask'));
   if (proc.noNewPrivileges) plan.push(op('NO_NEW_PRIVS', {}, '/process/noNewPrivileges'));
+  // With SCMP_ACT_NOTIFY the agent gets the listener during create, so the filter goes in before READY and the
+  // init's last steps (sync, exec fifo, exec) run under it (as in runc); profile.ts refuses NOTIFY for sendmsg.
+  if (input.seccomp?.listener) plan.push(seccompOp(input.seccomp));
   plan.push(op('SYNC', { kind: SYNC_READY }, 'create'));
   plan.push(op('WAIT_FIFO', {}, 'start'));
+  // Otherwise SECCOMP stays the last op before EXEC: the exec fifo wait and all the init's own work happen
+  // before the container's filter exists, so a profile only has to allow execve for the init.
+  if (input.seccomp && !input.seccomp.listener) plan.push(seccompOp(input.seccomp));
   plan.push(op('EXEC', { argv: proc.args!, envp: env }, '/process/args'));
   return plan;
+}
+
+function seccompOp(s: SeccompInstall): PlanOp {
+  return op('SECCOMP', { flags: s.flags, filter: s.filter }, '/linux/seccomp');
 }

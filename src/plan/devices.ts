@@ -15,9 +15,12 @@ export const DEFAULT_DEVICES: LinuxDevice[] = [
   { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
 ];
 
+/** A path as Go's filepath.Clean leaves it: normalized, without a trailing slash ("/dev/" is "/dev"). */
+const clean = (p: string): string => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+
 /** /dev is ours to populate unless the config bind-mounts something over it (then it may be the host's). */
 export function devIsBindMounted(spec: Spec): number {
-  return (spec.mounts ?? []).findIndex((m) => path.posix.normalize(m.destination) === '/dev' && isBindMount(m));
+  return (spec.mounts ?? []).findIndex((m) => clean(m.destination) === '/dev' && isBindMount(m));
 }
 
 function deviceMode(d: LinuxDevice): number {
@@ -38,7 +41,7 @@ export function deviceOps(spec: Spec, opts: { inUserNamespace: boolean; hostHasK
   const configured = spec.linux?.devices ?? [];
   const ops: PlanOp[] = [];
   for (const d of DEFAULT_DEVICES) {
-    if (!configured.some((c) => path.posix.normalize(c.path) === d.path)) ops.push(mknod(d, 'default devices', true));
+    if (!configured.some((c) => clean(c.path) === d.path)) ops.push(mknod(d, 'default devices', true));
   }
   configured.forEach((d, i) => ops.push(mknod(d, `/linux/devices/${i}`, opts.inUserNamespace)));
   const links: [string, string][] = [

@@ -10,6 +10,7 @@ export const MSG_OK = 2;
 export const MSG_ABORT = 3;
 export const MSG_CHILD_PID = 4;
 export const MSG_ERROR = 5;
+export const MSG_SECCOMP_LISTENER = 6;
 export const SYNC_START = 1;
 export const SYNC_IDMAP = 2;
 export const SYNC_CREATE_RUNTIME = 3;

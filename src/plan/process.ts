@@ -38,22 +38,33 @@ export function envValue(env: readonly string[] | undefined, name: string): stri
   return hit?.slice(prefix.length);
 }
 
-/** Identity and privileges, in runc's order: bounding set, keep caps across setuid, ids, final sets. */
-export function credentialOps(p: Process, base: string, opts: { setgroups: boolean }): PlanOp[] {
+/**
+ * Identity and privileges, in runc's order: bounding set, keep caps across setuid, ids, final sets.
+ * `keep`: capabilities the init itself still needs after this (CAP_SYS_ADMIN to install a seccomp filter
+ * without no_new_privs), held in its effective and permitted sets only. execve recomputes both (uid 0:
+ * inheritable | bounding; other uids: ambient, without file capabilities), so the container never gets them
+ * from there; they are left out of inheritable and ambient. capset can keep a permitted capability that the
+ * bounding set no longer has: bounding only limits what exec (and inheritable) can gain.
+ */
+export function credentialOps(p: Process, base: string, opts: { setgroups: boolean; keep?: bigint }): PlanOp[] {
   const user = p.user ?? {};
-  const caps = p.capabilities;
+  const keep = opts.keep ?? 0n;
+  let caps = p.capabilities;
+  // Without process.capabilities a non-root user ends with no capabilities: keep `keep` across setuid too.
+  const keepOnly = !caps && keep !== 0n && (user.uid ?? 0) !== 0;
   const ops: PlanOp[] = [];
   if (caps) ops.push(op('CAP_BOUNDING', { keep: capabilityMask(caps.bounding) }, `${base}/capabilities/bounding`));
-  if (caps) ops.push(op('KEEPCAPS', { on: 1 }, `${base}/capabilities`));
+  if (caps || keepOnly) ops.push(op('KEEPCAPS', { on: 1 }, `${base}/capabilities`));
   ops.push(op('SET_IDS', {
     uid: user.uid ?? 0, gid: user.gid ?? 0, groups: user.additionalGids ?? [], setgroups: opts.setgroups ? 1 : 0,
   }, `${base}/user`));
+  if (keepOnly) caps = {};
   if (caps) {
     ops.push(op('KEEPCAPS', { on: 0 }, `${base}/capabilities`));
     const permitted = capabilityMask(caps.permitted);
     const inheritable = capabilityMask(caps.inheritable);
     ops.push(op('CAP_SET', {
-      effective: capabilityMask(caps.effective), permitted, inheritable,
+      effective: capabilityMask(caps.effective) | keep, permitted: permitted | keep, inheritable,
       // The kernel raises an ambient capability only if it is permitted and inheritable (runc warns and skips).
       ambient: capabilityMask(caps.ambient) & permitted & inheritable,
     }, `${base}/capabilities`));

@@ -4,6 +4,7 @@ import type { Spec } from '../spec/types';
 import type { Problem } from '../spec/errors';
 import { parseMountOptions } from './mount-options';
 import { capabilityMask } from './process';
+import { checkProfile } from '../seccomp/profile';
 
 /** Accepted but partly without effect, as in runc: say so in the log. */
 export function warnings(spec: Spec): string[] {
@@ -28,9 +29,7 @@ export function unsupported(spec: Spec, host: HostSupport): Problem[] {
   const namespaces = new Set((linux.namespaces ?? []).map((n) => n.type));
 
   for (const p of OTHER_PLATFORMS) if (spec[p] !== undefined) no(`/${p}`, `${p} configuration is not supported by a Linux runtime`);
-  if (!spec.root) no('/root', 'is required to create a container');
   if (!proc) no('/process', 'is required to create a container');
-  else if (!proc.args?.length) no('/process/args', 'must have at least 1 item to create a container');
 
   if (proc) {
     if (proc.terminal) no('/process/terminal', 'terminals are not supported yet');
@@ -43,15 +42,14 @@ export function unsupported(spec: Spec, host: HostSupport): Problem[] {
     }
   }
   if (linux.mountLabel) no('/linux/mountLabel', host.selinux ? 'SELinux mount labels are not supported yet' : 'SELinux is not enabled on this host');
-  for (const f of ['personality', 'intelRdt', 'memoryPolicy', 'netDevices', 'timeOffsets', 'seccomp'] as const) {
+  for (const f of ['personality', 'intelRdt', 'memoryPolicy', 'netDevices', 'timeOffsets'] as const) {
     if (linux[f] !== undefined) no(`/linux/${f}`, 'is not supported yet');
   }
   for (const h of ['createContainer', 'startContainer'] as const) {
     if (spec.hooks?.[h]?.length) no(`/hooks/${h}`, 'hooks that run inside the container are not supported yet');
   }
+  if (linux.seccomp) out.push(...checkProfile(linux.seccomp));
   if (!namespaces.has('mount')) no('/linux/namespaces', 'a mount namespace is required');
-  if (spec.hostname !== undefined && !namespaces.has('uts')) no('/hostname', 'setting the hostname requires a uts namespace');
-  if (spec.domainname !== undefined && !namespaces.has('uts')) no('/domainname', 'setting the domainname requires a uts namespace');
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.uidMappings || m.gidMappings) no(`/mounts/${i}`, 'idmapped mounts are not supported yet');
     for (const o of parseMountOptions(m.options).unsupported) no(`/mounts/${i}/options`, `mount option ${o} is not supported`);

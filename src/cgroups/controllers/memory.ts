@@ -5,7 +5,7 @@ import { type CgroupFacts, type CgroupWrite, WriteList, intText } from './types'
 
 const field = (name: keyof LinuxMemory): string => resourcePointer('memory', name);
 
-export interface ApplyOptions {
+export interface MemoryOptions {
   /** An `update` of a running container: honours memory.checkBeforeUpdate. */
   update?: boolean;
 }
@@ -36,7 +36,7 @@ export function checkMemoryBeforeUpdate(limit: number, swap: number, usage: bigi
 }
 
 /** cgroup v1. swap is memory+swap (memory.memsw.limit_in_bytes), as in the spec. */
-export function memoryV1(mem: LinuxMemory | undefined, facts: CgroupFacts, opts: ApplyOptions = {}): CgroupWrite[] {
+export function memoryV1(mem: LinuxMemory | undefined, facts: CgroupFacts, opts: MemoryOptions = {}): CgroupWrite[] {
   if (!mem) return [];
   const out = new WriteList(facts, 'memory', 'memory');
   const limit = memoryValue(mem, 'limit');
@@ -112,7 +112,7 @@ function v2Number(v: number, f: string): string {
 }
 
 /** cgroup v2: memory.max, memory.swap.max (swap alone), memory.low for the reservation. */
-export function memoryV2(mem: LinuxMemory | undefined, facts: CgroupFacts, opts: ApplyOptions = {}): CgroupWrite[] {
+export function memoryV2(mem: LinuxMemory | undefined, facts: CgroupFacts, opts: MemoryOptions = {}): CgroupWrite[] {
   if (!mem) return [];
   const out = new WriteList(facts, '', 'memory');
   const limit = memoryValue(mem, 'limit');

@@ -1,0 +1,65 @@
+/* Op SECCOMP: install the BPF program the runtime compiled (src/seccomp/), and with a listener hand its fd to
+ * the runtime. Everything this op does after seccomp(2) runs under the container's filter, so it makes one
+ * system call: sendmsg (src/seccomp/profile.ts refuses SCMP_ACT_NOTIFY for it, which would deadlock). */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "init.h"
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+
+/* Same layout as sync.c's header. */
+struct listener_msg {
+  uint32_t type;
+  int32_t op;
+  int32_t err;
+  uint32_t arg;
+};
+
+static void send_listener(int fd) {
+  struct listener_msg m = { MSG_SECCOMP_LISTENER, current_op, 0, 0 };
+  struct iovec iov = { &m, sizeof m };
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  memset(&u, 0, sizeof u);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = u.buf;
+  mh.msg_controllen = sizeof u.buf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(sync_fd, &mh, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  if (n < 0) fail(errno, "send the seccomp listener fd to the runtime");
+  /* The kernel made the listener close-on-exec: it is gone at EXEC without another system call here. */
+}
+
+void op_seccomp(const struct op *op) {
+  const struct arg *filter = &op->args[A_SECCOMP_filter];
+  unsigned flags = (unsigned)arg_num(op, A_SECCOMP_flags);
+  size_t count = filter->len / sizeof(struct sock_filter);
+  if (filter->len % sizeof(struct sock_filter) || count == 0 || count > BPF_MAXINSNS)
+    fail(EINVAL, "seccomp filter of %zu instructions (the kernel accepts 1 to %d)", count, BPF_MAXINSNS);
+  /* The payload sits at any offset in the plan buffer: copy it to aligned memory. */
+  struct sock_filter *insns = calloc(count, sizeof *insns);
+  if (!insns) fail(ENOMEM, "allocate seccomp filter");
+  memcpy(insns, filter->data, filter->len);
+  struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
+  long ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (ret < 0) fail(errno, "install seccomp filter");
+  if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) send_listener((int)ret);
+}
