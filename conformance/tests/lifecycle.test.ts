@@ -196,3 +196,51 @@ t.test('errors go to --log as JSON records and to stderr as text', async (t) => 
   t.equal(records[0].msg, `container does not exist: ${id}`);
   t.match(records[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });
+
+t.test('a session keyring of its own, unless --no-new-keyring', async (t) => {
+  const b = bundle(['/bin/true']);
+  const id = hako.id('keys');
+  t.equal(hako.run(['create', '-b', b.dir, id]).code, 0);
+  t.match(fs.readFileSync('/proc/keys', 'utf8'), `_ses.${id}`, 'the container joined keyring _ses.<id>');
+  hako.run(['delete', id]);
+  const id2 = hako.id('nokeys');
+  t.equal(hako.run(['create', '--no-new-keyring', '-b', b.dir, id2]).code, 0);
+  t.notMatch(fs.readFileSync('/proc/keys', 'utf8'), `_ses.${id2}`, '--no-new-keyring: none');
+  hako.run(['delete', id2]);
+});
+
+t.test('--preserve-fds passes fds 3.. at the same numbers, nothing else leaks', async (t) => {
+  const b = bundle(['/bin/probe', 'report']);
+  const f1 = hako.file('pfd1');
+  const f2 = hako.file('pfd2');
+  fs.writeFileSync(f1, '');
+  fs.writeFileSync(f2, '');
+  const fd1 = fs.openSync(f1, 'r');
+  const fd2 = fs.openSync(f2, 'r');
+  const leak = fs.openSync(hako.file('pfd1'), 'r');
+  try {
+    // The child gets fd1 at 3, fd2 at 4 and `leak` at 5; only 3 and 4 are to be preserved.
+    const r = hako.run(['run', '--preserve-fds', '2', '-b', b.dir, hako.id()], { extraFds: [fd1, fd2, leak] });
+    t.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { fds: { fd: number; target: string }[] };
+    t.same(report.fds.filter((f) => f.fd >= 3).map((f) => [f.fd, f.target]), [[3, f1], [4, f2]]);
+  } finally {
+    for (const fd of [fd1, fd2, leak]) fs.closeSync(fd);
+  }
+  // Far above whatever the runtime itself has open.
+  const bad = hako.run(['run', '--preserve-fds', '200', '-b', b.dir, hako.id()]);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /--preserve-fds 200: fd \d+ is not open/);
+});
+
+t.test('the waiting init runs from a sealed copy: its executable cannot be written (CVE-2019-5736)', async (t) => {
+  const b = bundle(['/bin/true']);
+  const id = hako.id('exe');
+  t.equal(hako.run(['create', '-b', b.dir, id]).code, 0);
+  const pid = hako.state(id)!.pid;
+  t.match(fs.readlinkSync(`/proc/${pid}/exe`), /^\/memfd:hako-init/);
+  t.throws(() => fs.openSync(`/proc/${pid}/exe`, 'r+'), 'not writable through /proc/PID/exe');
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  t.match(status, /^Seccomp:\s+0/m);
+  hako.run(['delete', id]);
+});

@@ -27,6 +27,26 @@ static void write_proc_self(const char *file, const char *value) {
   close(fd);
 }
 
+/* A session keyring of the container's own, so it does not share the caller's keys (runc does the same;
+ * --no-new-keyring skips it). A kernel without keyrings (ENOSYS) is fine. */
+static void op_session_keyring(const struct op *op) {
+  long id = syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, arg_str(op, A_SESSION_KEYRING_name));
+  if (id < 0) {
+    if (errno == ENOSYS) return;
+    fail(errno, "join session keyring");
+  }
+  char desc[512];
+  long n = syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, id, desc, sizeof desc - 1);
+  if (n < 0) fail(errno, "describe session keyring");
+  desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = 0;
+  /* "type;uid;gid;perm;description": perm is the fourth field, in hex. */
+  char *field = desc;
+  for (int i = 0; i < 3 && field; i++) field = strchr(field, ';') ? strchr(field, ';') + 1 : NULL;
+  if (!field) fail(EINVAL, "parse session keyring description");
+  unsigned long perm = strtoul(field, NULL, 16) | (unsigned long)arg_num(op, A_SESSION_KEYRING_perm);
+  if (syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, id, perm) < 0) fail(errno, "set session keyring permissions");
+}
+
 static void op_fork(void) {
   /* CLONE_PARENT: the container process becomes the runtime's child, so it is reparented to the caller's
    * subreaper when the runtime exits; this intermediate process only reports the pid and leaves. */
@@ -79,6 +99,7 @@ static void run(const struct op *op) {
     if (sethostname(name, strlen(name))) fail(errno, "sethostname");
     break;
   }
+  case OP_SESSION_KEYRING: op_session_keyring(op); break;
   case OP_SETDOMAINNAME: {
     const char *name = arg_str(op, A_SETDOMAINNAME_name);
     if (setdomainname(name, strlen(name))) fail(errno, "setdomainname");

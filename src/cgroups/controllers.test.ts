@@ -11,7 +11,7 @@ import { rdmaV1, rdmaV2 } from './controllers/rdma';
 import { unifiedWrites } from './controllers/unified';
 import { planResources } from './plan';
 import { performWrites } from './writer';
-import { mergeResources } from './merge';
+import { mergeResources, withDeviceRules } from './merge';
 
 const show = (ws: CgroupWrite[]): string[] => ws.map((w) => `${w.hierarchy ? w.hierarchy + ':' : ''}${w.file}=${w.value}`);
 
@@ -342,4 +342,18 @@ t.test('mergeResources for update', async (t) => {
   });
   t.same(mergeResources(undefined, { memory: { limit: 5, checkBeforeUpdate: true } }), { memory: { limit: 5, checkBeforeUpdate: true } });
   t.same(stored.memory.limit, 100, 'inputs are not modified');
+});
+
+t.test('withDeviceRules', async (t) => {
+  const r = withDeviceRules({ pids: { limit: 5 }, devices: [{ allow: false, access: 'rwm' }] });
+  t.same(r.pids, { limit: 5 });
+  t.same(r.devices?.[0], { allow: false, access: 'rwm' });
+  t.equal(r.devices?.length, 12);
+  t.equal(withDeviceRules(undefined).devices?.length, 11);
+  const created = withDeviceRules(undefined, [
+    { path: '/dev/x', type: 'c', major: 10, minor: 229 }, { path: '/dev/y', type: 'b', major: 8, minor: 0 }, { path: '/dev/f', type: 'p' },
+  ]).devices!;
+  t.same(created.slice(11), [
+    { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }, { allow: true, type: 'b', major: 8, minor: 0, access: 'rwm' },
+  ], 'linux.devices are allowed, fifos need no rule');
 });

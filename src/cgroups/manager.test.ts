@@ -61,7 +61,9 @@ t.test('create records what it made, parents first, and destroy removes only tha
   const sibling = newManager(host, { ...resolveCgroupPaths(host, `/${name}/c2`, 'y'), created: [] });
   sibling.create();
   t.ok(sibling.state.created.every((d) => path.basename(d) === 'c2'), 'the sibling created only its leaves');
+  t.ok(mgr.exists());
   mgr.destroy();
+  t.notOk(mgr.exists());
   for (const dir of Object.values(mgr.state.paths)) t.notOk(fs.existsSync(dir), `${dir} removed`);
   for (const dir of Object.values(sibling.state.paths)) t.ok(fs.existsSync(dir), 'the sibling survives, and so does the shared parent');
   sibling.destroy();

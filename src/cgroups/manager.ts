@@ -13,7 +13,6 @@ import {
   errorCode, listCgroupFiles, readCgroupFile, readProcs, removeCgroupDir, sleepMs, subCgroups, writeCgroupFile,
 } from './cgroupfs';
 import { type FreezerState, freezeV1, freezeV2, freezerStateV1, freezerStateV2, thawV1, thawV2 } from './freezer';
-import { parseFlatKeyed } from './stats';
 
 // Loaded only by the commands that need them (create, update, events): `state`, `kill`, `delete` and
 // `pause` stay cheap.
@@ -22,6 +21,7 @@ const lazy = {
   plan: () => require('./plan') as typeof import('./plan'),
   writer: () => require('./writer') as typeof import('./writer'),
   statsCollect: () => require('./stats-collect') as typeof import('./stats-collect'),
+  stats: () => require('./stats') as typeof import('./stats'),
   devicefilter: () => require('./devicefilter') as typeof import('./devicefilter'),
   bpf: () => require('../host/bpf') as typeof import('../host/bpf'),
 };
@@ -55,6 +55,8 @@ export interface CgroupManager {
   oomCount(): number;
   /** Removes the directories listed in state.created (sub-cgroups of the container's own first). */
   destroy(): void;
+  /** Whether the container's cgroup still exists (`events` ends when it is gone). */
+  exists(): boolean;
 }
 
 /** Picks up a recorded state (or fresh paths from resolveCgroupPaths) without doing any I/O. */
@@ -277,6 +279,7 @@ class CgroupfsManager implements CgroupManager {
   }
 
   oomCount(): number {
+    const { parseFlatKeyed } = lazy.stats();
     const v1 = this.paths['memory'];
     const counters = v1
       ? parseFlatKeyed(readCgroupFile(v1, 'memory.oom_control'))
@@ -285,6 +288,10 @@ class CgroupfsManager implements CgroupManager {
   }
 
   // ---- removal ----
+
+  exists(): boolean {
+    return this.directories().some((dir) => fs.existsSync(dir));
+  }
 
   destroy(): void {
     const created = new Set(this.state.created);

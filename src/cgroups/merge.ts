@@ -1,6 +1,7 @@
 // `update`: the resources given are merged into the stored ones (absent fields unchanged), and the
 // result is what the container's state keeps and what apply() writes.
-import type { LinuxResources } from '../spec/types';
+import type { LinuxDevice, LinuxDeviceCgroup, LinuxResources } from '../spec/types';
+import { mergeDeviceRules } from './controllers/devices';
 
 type Obj = Record<string, unknown>;
 
@@ -29,4 +30,14 @@ export function mergeResources(stored: LinuxResources | undefined, patch: LinuxR
     merged.memory = requested === undefined ? memory : { ...memory, checkBeforeUpdate: requested };
   }
   return merged;
+}
+
+/**
+ * The resources as applied, with runc's device rules: the config's rules, then the default allow-list, then
+ * every device the container gets from linux.devices allowed (runc's specconv), so created nodes are usable.
+ */
+export function withDeviceRules(resources: LinuxResources | undefined, devices: LinuxDevice[] = []): LinuxResources {
+  const created: LinuxDeviceCgroup[] = devices.filter((d) => d.type !== 'p')
+    .map((d) => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
+  return { ...resources, devices: [...mergeDeviceRules(resources?.devices), ...created] };
 }

@@ -36,6 +36,7 @@ function createOptions(p: Parsed, g: GlobalOptions, root: string) {
     bundle: str(p.flags.bundle) ?? process.cwd(),
     pidFile: str(p.flags['pid-file']),
     noPivot: p.flags['no-pivot'] === true,
+    noNewKeyring: p.flags['no-new-keyring'] === true,
     preserveFds: num(p.flags['preserve-fds'], 'preserve-fds'),
     systemdCgroup: g.systemdCgroup,
     consoleSocket: str(p.flags['console-socket']),

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../spec/load';
 import { formatProblem, SpecError } from '../spec/errors';
-import type { LinuxDeviceCgroup, LinuxNamespaceType, LinuxResources, Spec, State } from '../spec/types';
+import type { LinuxNamespaceType, Spec, State } from '../spec/types';
 import { buildCreatePlan, newNamespaces } from '../plan/container';
 import { unsupported, warnings } from '../plan/support';
 import { log } from '../cli/log';
@@ -12,7 +12,7 @@ import { SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_READY, SYNC_START } from '../plan
 import { readCgroupHost } from '../cgroups/host';
 import { resolveCgroupPaths } from '../cgroups/paths';
 import { newManager, type CgroupManager } from '../cgroups/manager';
-import { mergeDeviceRules } from '../cgroups/controllers/devices';
+import { withDeviceRules } from '../cgroups/merge';
 import { runHooks } from '../hooks/run';
 import { compileSeccomp } from '../seccomp/compile';
 import { containerProcessState, sendToListener } from '../seccomp/listener';
@@ -34,6 +34,7 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   noPivot: boolean;
+  noNewKeyring: boolean;
   preserveFds: number;
   systemdCgroup: boolean;
   consoleSocket?: string;
@@ -102,15 +103,6 @@ function checkPreservedFds(n: number): void {
   }
 }
 
-/** linux.resources with the device rules runc applies: the config's, then the default devices and
- * every device of linux.devices allowed (runc's specconv). */
-export function cgroupResources(spec: Spec): LinuxResources {
-  const r = spec.linux?.resources ?? {};
-  const created: LinuxDeviceCgroup[] = (spec.linux?.devices ?? []).filter((d) => d.type !== 'p')
-    .map((d) => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
-  return { ...r, devices: [...mergeDeviceRules(r.devices), ...created] };
-}
-
 class Undo {
   private steps: (() => void)[] = [];
   push(step: () => void): void {
@@ -171,7 +163,7 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
   const cgroups: CgroupManager = newManager(host, { ...cgroupPaths, created: [] });
   undo.push(() => cgroups.destroy());
   cgroups.create();
-  cgroups.apply(cgroupResources(spec));
+  cgroups.apply(withDeviceRules(spec.linux?.resources, spec.linux?.devices));
 
   const fifo = fifoPath(o.root, o.id);
   native.mkfifo(fifo, 0o622);
@@ -200,6 +192,8 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
       hostHasKcore: fs.existsSync('/proc/kcore'),
       runtimeHooks: Boolean(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length),
       extraEnv: [],
+      id: o.id,
+      noNewKeyring: o.noNewKeyring,
       seccomp,
     });
     session = new InitSession(plan, opened, o.preserveFds);

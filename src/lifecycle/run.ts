@@ -19,32 +19,61 @@ const FORWARDED: NodeJS.Signals[] = [
   'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGPIPE',
 ];
 
+/** Forwards signals to the container's process; those that arrive before it exists are delivered once it does. */
+class SignalForwarder {
+  private pid = 0;
+  private readonly pending: NodeJS.Signals[] = [];
+  private readonly handler = (sig: NodeJS.Signals) => (this.pid ? this.send(sig) : this.pending.push(sig));
+
+  constructor() {
+    for (const sig of FORWARDED) process.on(sig, this.handler);
+  }
+
+  target(pid: number): void {
+    this.pid = pid;
+    for (const sig of this.pending.splice(0)) this.send(sig);
+  }
+
+  stop(): void {
+    for (const sig of FORWARDED) process.off(sig, this.handler);
+  }
+
+  private send(sig: NodeJS.Signals): void {
+    try {
+      process.kill(this.pid, sig);
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
 export async function run(o: RunOptions): Promise<number> {
-  // In the foreground we wait for the process; orphans of a shared pid namespace come back to us too.
-  if (!o.detach) native.setChildSubreaper();
-  const rec = await create(o);
+  if (o.detach) {
+    await create(o);
+    await startCreated(o);
+    return 0;
+  }
+  // In the foreground: catch signals from the start (Node would act on some itself, e.g. SIGUSR1), wait for
+  // the process, and reap the orphans of a shared pid namespace, which come back to us as a subreaper.
+  const forwarder = new SignalForwarder();
+  try {
+    native.setChildSubreaper();
+    const rec = await create(o);
+    await startCreated(o);
+    forwarder.target(rec.pid);
+    const status = await native.waitpidAsync(rec.pid);
+    if (!o.keep) await deleteContainer(o.root, o.id, true);
+    return native.exitCodeOf(status);
+  } finally {
+    forwarder.stop();
+  }
+}
+
+async function startCreated(o: RunOptions): Promise<void> {
   try {
     await withLock(o.root, o.id, () => startLocked(o.root, loadContainer(o.root, o.id)));
   } catch (err) {
     await deleteContainer(o.root, o.id, true);
     throw err;
   }
-  if (o.detach) return 0;
-
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(rec.pid, sig);
-    } catch {
-      // exited meanwhile
-    }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
-  let status: number;
-  try {
-    status = await native.waitpidAsync(rec.pid);
-  } finally {
-    for (const sig of FORWARDED) process.off(sig, forward);
-  }
-  if (!o.keep) await deleteContainer(o.root, o.id, true);
-  return native.exitCodeOf(status);
 }

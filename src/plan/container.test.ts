@@ -14,6 +14,7 @@ function input(edit: (s: Spec) => void = () => {}, over: Partial<CreatePlanInput
     spec, exact: new Map(), bundle: '/bundles/b1', rootfs: '/bundles/b1/rootfs', noPivot: false,
     fds: { fifo: 9, join: {} }, cgroup: { version: 2, hostDir: '/sys/fs/cgroup/hako/c1' },
     rootParentMount: '/bundles', callerUmask: 0o027, hostHasKcore: true, runtimeHooks: false, extraEnv: [],
+    id: 'c1', noNewKeyring: false,
     ...over,
   };
 }
@@ -47,7 +48,7 @@ function resolve(doc: unknown, pointer: string): unknown {
 t.test('the default config: the whole program', async (t) => {
   const plan = buildCreatePlan(input());
   t.same(names(plan), [
-    'SYNC', 'UNSHARE', 'FORK', 'SETHOSTNAME',
+    'SYNC', 'UNSHARE', 'FORK', 'SESSION_KEYRING', 'SETHOSTNAME',
     'SET_PROPAGATION', 'ROOTFS_OPEN', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT',
     'MKNOD', 'MKNOD', 'MKNOD', 'MKNOD', 'MKNOD', 'MKNOD',
     'SYMLINK', 'SYMLINK', 'SYMLINK', 'SYMLINK', 'SYMLINK', 'SYMLINK',
@@ -173,6 +174,15 @@ t.test('OOM_SCORE_ADJ before namespaces', async (t) => {
   t.equal(one(buildCreatePlan(input((s) => { s.process!.oomScoreAdj = 0; })), 'OOM_SCORE_ADJ').args.value, '0', 'zero is a value');
 });
 
+t.test('SESSION_KEYRING after FORK unless --no-new-keyring', async (t) => {
+  const plan = buildCreatePlan(input());
+  t.same(plan[first(plan, 'FORK') + 1], { name: 'SESSION_KEYRING', args: { name: '_ses.c1', perm: 0x80000 }, where: '--no-new-keyring' },
+    'named after the id; the container\'s user may search it');
+  const userns = buildCreatePlan({ ...input(() => {}, { id: 'other' }), spec: defaultSpec(true) });
+  t.same(one(userns, 'SESSION_KEYRING').args, { name: '_ses.other', perm: 0x8 }, 'in a new user namespace: search for others');
+  t.equal(first(buildCreatePlan(input(() => {}, { noNewKeyring: true })), 'SESSION_KEYRING'), -1);
+});
+
 t.test('hostname and domainname after FORK', async (t) => {
   const plan = buildCreatePlan(input((s) => {
     s.domainname = 'example.org';
@@ -184,7 +194,14 @@ t.test('hostname and domainname after FORK', async (t) => {
   }));
   t.equal(first(none, 'SETHOSTNAME'), -1);
   t.equal(first(none, 'SETDOMAINNAME'), -1);
-  t.equal(one(buildCreatePlan(input((s) => { s.hostname = ''; })), 'SETHOSTNAME').args.name, '', 'an empty hostname is set');
+  // runc: an empty name is no name. Without a uts namespace it would be the host's hostname being set.
+  const empty = buildCreatePlan(input((s) => {
+    s.hostname = '';
+    s.domainname = '';
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts');
+  }));
+  t.equal(first(empty, 'SETHOSTNAME'), -1, 'an empty hostname is not set');
+  t.equal(first(empty, 'SETDOMAINNAME'), -1, 'an empty domainname is not set');
 });
 
 t.test('FORK comes before the filesystem work', async (t) => {

@@ -28,6 +28,10 @@ export interface CreatePlanInput {
   runtimeHooks: boolean;
   /** Appended to process.env (socket activation). */
   extraEnv: string[];
+  /** The container id: names the session keyring. */
+  id: string;
+  /** --no-new-keyring: keep the caller's session keyring. */
+  noNewKeyring: boolean;
   /** linux.seccomp compiled by the runtime (src/seccomp/compile.ts). */
   seccomp?: SeccompInstall;
 }
@@ -116,13 +120,19 @@ export function sysctlPath(name: string): string {
 export function buildCreatePlan(input: CreatePlanInput): Plan {
   const { spec } = input;
   const proc = spec.process!;
+  const fresh = newNamespaces(spec);
   const env = [...(proc.env ?? []), ...input.extraEnv];
   const plan: Plan = [op('SYNC', { kind: SYNC_START }, '/linux/cgroupsPath')];
   if (proc.oomScoreAdj !== undefined) plan.push(op('OOM_SCORE_ADJ', { value: String(proc.oomScoreAdj) }, '/process/oomScoreAdj'));
   plan.push(...namespaceOps(input));
   plan.push(op('FORK', {}, '/linux/namespaces'));
-  if (spec.hostname !== undefined) plan.push(op('SETHOSTNAME', { name: spec.hostname }, '/hostname'));
-  if (spec.domainname !== undefined) plan.push(op('SETDOMAINNAME', { name: spec.domainname }, '/domainname'));
+  if (!input.noNewKeyring) {
+    // runc's permissions: search for the container's user (uid) or, in a user namespace, for others.
+    plan.push(op('SESSION_KEYRING', { name: `_ses.${input.id}`, perm: fresh.has('user') ? 0x8 : 0x80000 }, '--no-new-keyring'));
+  }
+  // Empty means unset, as in runc (and the semantic check only asks for a uts namespace for a non-empty name).
+  if (spec.hostname) plan.push(op('SETHOSTNAME', { name: spec.hostname }, '/hostname'));
+  if (spec.domainname) plan.push(op('SETDOMAINNAME', { name: spec.domainname }, '/domainname'));
   plan.push(...rootfsOps(input));
   plan.push(...rlimitOps(proc, '/process', input.exact));
   plan.push(op('CHDIR', { path: proc.cwd }, '/process/cwd'));

@@ -5,14 +5,15 @@ import * as path from 'node:path';
 export function writePidFile(file: string, pid: number): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}`);
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_SYNC, 0o644);
+  let open = true;
   try {
     fs.writeSync(fd, String(pid));
-  } finally {
+    open = false;
     fs.closeSync(fd);
-  }
-  try {
     fs.renameSync(tmp, file);
   } catch (err) {
+    // Never leave the temp file behind, whichever step failed.
+    if (open) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     throw err;
   }

@@ -51,8 +51,13 @@ export function readRecord(root: string, id: string): ContainerRecord | null {
 export function writeRecord(root: string, record: ContainerRecord): void {
   const file = statePath(root, record.id);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** runc's id rules: [A-Za-z0-9_+.-], not "." or "..". */
