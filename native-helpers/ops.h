@@ -54,7 +54,8 @@ enum op_code {
   OP_PREPARE_FIFO = 33,
   OP_WAIT_FIFO = 34,
   OP_EXEC = 35,
-  OP__COUNT = 36
+  OP_CONSOLE = 36,
+  OP__COUNT = 37
 };
 
 #define OP_MAX_ARGS 10
@@ -97,6 +98,7 @@ static const struct op_def op_defs[OP__COUNT] = {
   [OP_PREPARE_FIFO] = { "PREPARE_FIFO", 1, { ARG_U32 } },
   [OP_WAIT_FIFO] = { "WAIT_FIFO", 0, { 0 } },
   [OP_EXEC] = { "EXEC", 2, { ARG_STRV, ARG_STRV } },
+  [OP_CONSOLE] = { "CONSOLE", 5, { ARG_U32, ARG_U32, ARG_U32, ARG_U32, ARG_U32 } },
 };
 
 #define A_SYNC_kind 0
@@ -161,3 +163,8 @@ static const struct op_def op_defs[OP__COUNT] = {
 #define A_PREPARE_FIFO_fd 0
 #define A_EXEC_argv 0
 #define A_EXEC_envp 1
+#define A_CONSOLE_socket 0
+#define A_CONSOLE_rows 1
+#define A_CONSOLE_cols 2
+#define A_CONSOLE_uid 3
+#define A_CONSOLE_console 4

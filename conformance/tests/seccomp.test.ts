@@ -205,6 +205,13 @@ t.test('the runtime\'s own last steps survive restrictive profiles (create, then
   }
 });
 
+t.test('execve is the one syscall the init needs under the filter: denying it fails the exec, as in runc', async (t) => {
+  const r = runIn(['/bin/probe', 'echo', 'x'], { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ERRNO' }] });
+  t.equal(r.code, 1);
+  t.equal(r.stdout, '');
+  t.match(r.stderr, /exec \/bin\/probe: operation not permitted/i);
+});
+
 t.test('capabilities: the CAP_SYS_ADMIN the init keeps to install the filter does not reach the container', async (t) => {
   const edit = (s: Spec) => {
     s.process!.noNewPrivileges = false;

@@ -97,6 +97,10 @@ static int mkdir_all_in_root(const char *path, int as_file) {
   return mkdir_all_in_root_depth(path, as_file, 0);
 }
 
+int mkdir_in_root(const char *path, int as_file) {
+  return mkdir_all_in_root(path, as_file);
+}
+
 static int open_parent_in_root(const char *path, char *base, size_t basesz) {
   char dir[4096];
   const char *slash = strrchr(path, '/');

@@ -39,6 +39,8 @@ __attribute__((noreturn, format(printf, 2, 3))) void fail(int err, const char *f
 /* fs.c */
 extern int root_fd;
 int open_in_root(const char *path, int flags);
+/* mkdir -p in root; the last component a regular file when as_file. Returns an O_PATH fd of it, or -1. */
+int mkdir_in_root(const char *path, int as_file);
 void op_rootfs_open(const struct op *op);
 void op_mount(const struct op *op);
 void op_mknod(const struct op *op);
@@ -59,6 +61,9 @@ void op_cap_set(const struct op *op);
 void op_resolve_exec(const struct op *op);
 void op_exec(const struct op *op);
 void exec_prepare(const struct op *op);
+
+/* console.c */
+void op_console(const struct op *op);
 
 /* seccomp.c */
 void op_seccomp(const struct op *op);

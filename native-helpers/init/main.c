@@ -142,6 +142,7 @@ static void run(const struct op *op) {
   case OP_PREPARE_FIFO: op_prepare_fifo(op); break;
   case OP_WAIT_FIFO: op_wait_fifo(); break;
   case OP_EXEC: op_exec(op); break;
+  case OP_CONSOLE: op_console(op); break;
   default: fail(EINVAL, "unknown op %u", op->code);
   }
 }

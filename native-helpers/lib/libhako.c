@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -225,4 +228,83 @@ int hako_seccomp_flag_supported(unsigned int flags) {
   if (r >= 0) return -EINVAL; /* cannot happen with a NULL program */
   if (errno == EFAULT) return 1;
   return errno == EINVAL ? 0 : -errno;
+}
+
+/* ---- terminals, notify sockets, pipes (exec, console, NOTIFY_SOCKET) ---- */
+
+/* A close-on-exec AF_UNIX socket of `type` (SOCK_STREAM, SOCK_DGRAM) connected (bind == 0) or bound
+ * (bind == 1) to path. "@name" is an abstract address. A path too long for sun_path is reached through an
+ * O_PATH fd of its directory (/proc/self/fd/N/name). */
+int hako_unix_socket(const char *path, int type, int bind_it) {
+  struct sockaddr_un sa;
+  socklen_t len;
+  int dirfd = -1;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  size_t plen = strlen(path);
+  if (plen == 0) return -EINVAL;
+  if (path[0] == '@') {
+    if (plen > sizeof sa.sun_path) return -ENAMETOOLONG;
+    memcpy(sa.sun_path + 1, path + 1, plen - 1);
+    len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
+  } else {
+    if (plen >= sizeof sa.sun_path) {
+      const char *slash = strrchr(path, '/');
+      char dir[4096];
+      if (!slash || (size_t)(slash - path) >= sizeof dir) return -ENAMETOOLONG;
+      memcpy(dir, path, (size_t)(slash - path));
+      dir[slash - path] = 0;
+      dirfd = open(slash == path ? "/" : dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (dirfd < 0) return -errno;
+      int n = snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, slash + 1);
+      if (n < 0 || (size_t)n >= sizeof sa.sun_path) { close(dirfd); return -ENAMETOOLONG; }
+    } else {
+      memcpy(sa.sun_path, path, plen);
+    }
+    len = (socklen_t)sizeof sa;
+  }
+  int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) { int e = errno; if (dirfd >= 0) close(dirfd); return -e; }
+  int r;
+  if (bind_it) r = bind(fd, (struct sockaddr *)&sa, len);
+  else do r = connect(fd, (struct sockaddr *)&sa, len); while (r < 0 && errno == EINTR);
+  int e = errno;
+  if (dirfd >= 0) close(dirfd);
+  if (r < 0) { close(fd); return -e; }
+  return fd;
+}
+
+int hako_set_winsize(int fd, int rows, int cols) {
+  struct winsize ws;
+  memset(&ws, 0, sizeof ws);
+  ws.ws_row = (unsigned short)rows;
+  ws.ws_col = (unsigned short)cols;
+  return ioctl(fd, TIOCSWINSZ, &ws) ? -errno : 0;
+}
+
+/* out[0] = rows, out[1] = cols. */
+int hako_get_winsize(int fd, int *out) {
+  struct winsize ws;
+  if (ioctl(fd, TIOCGWINSZ, &ws)) return -errno;
+  out[0] = ws.ws_row;
+  out[1] = ws.ws_col;
+  return 0;
+}
+
+int hako_dup(int fd) {
+  int r = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  return r < 0 ? -errno : r;
+}
+
+int hako_pipe(int *out) {
+  return pipe2(out, O_CLOEXEC) ? -errno : 0;
+}
+
+/* poll one fd: its revents, 0 on timeout, -errno. */
+int hako_poll(int fd, int events, int timeout_ms) {
+  struct pollfd p = { fd, (short)events, 0 };
+  int r;
+  do r = poll(&p, 1, timeout_ms); while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  return r == 0 ? 0 : p.revents;
 }

@@ -43,7 +43,12 @@ function normalize(tokens: string[], spec: FlagSpec): string[] {
     else out.push(t.startsWith('--') ? t : `-${t}`);
     // The value of `--opt value` (or `-o value`, `-xo value`) is not an option or a positional argument.
     const name = m ? m[1]! : /^-[A-Za-z]+$/.test(t) ? t.slice(-1) : undefined;
-    if (name !== undefined && !m?.[2] && valued.has(name) && i + 1 < tokens.length) out.push(tokens[++i]!);
+    if (name !== undefined && !m?.[2] && valued.has(name) && i + 1 < tokens.length) {
+      const value = tokens[++i]!;
+      // minimist would read a value that starts with '-' (`--memory-swap -1`) as an option: attach it with '='.
+      if (value.startsWith('-')) out.push(`${out.pop()!}=${value}`);
+      else out.push(value);
+    }
   }
   return out;
 }

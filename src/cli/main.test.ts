@@ -81,9 +81,12 @@ t.test('wrong argument counts: Incorrect Usage. on stdout, exit 1', async (t) =>
 
 t.test('unknown commands and flags', async (t) => {
   const r = hako(['bogus']);
-  t.equal(r.status, 1);
+  t.equal(r.status, 3, 'urfave/cli exits 3 for an unknown command');
   t.equal(r.stdout, '');
   t.equal(r.stderr, "No help topic for 'bogus'\n");
+  const h = hako(['help', 'bogus']);
+  t.equal(h.status, 3);
+  t.equal(h.stderr, "No help topic for 'bogus'\n");
   const g = hako(['--bogus', 'list']);
   t.equal(g.status, 1);
   t.equal(g.stderr, 'flag provided but not defined: --bogus\n');

@@ -43,6 +43,12 @@ function createOptions(p: Parsed, g: GlobalOptions, root: string) {
   };
 }
 
+// runc's per-field `update` flags (the table lives in lifecycle/update, loaded only by `update`).
+const UPDATE_FLAG_NAMES = [
+  'blkio-weight', 'cpu-period', 'cpu-quota', 'cpu-burst', 'cpu-share', 'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-cpus',
+  'cpuset-mems', 'cpu-idle', 'memory', 'memory-reservation', 'memory-swap', 'pids-limit', 'l3-cache-schema', 'mem-bw-schema',
+] as const;
+
 // Lifecycle modules are required lazily: each command loads only what it uses (start-up time).
 const COMMANDS: Record<string, Command> = {
   create: {
@@ -109,6 +115,56 @@ const COMMANDS: Record<string, Command> = {
     async run(p, g, root) {
       const { list } = await import('../lifecycle/list');
       process.stdout.write(list(root, g.root !== undefined, str(p.flags.format) ?? 'table', p.flags.quiet === true));
+    },
+  },
+  update: {
+    usage: 'update [--resources FILE|-] [--memory N[kmg]] [--cpu-quota N] [--pids-limit N] [...] <id>',
+    summary: 'update the resource limits of a container (runtime-spec LinuxResources JSON, or per-field flags)',
+    flags: { strings: ['resources', ...UPDATE_FLAG_NAMES], alias: { r: 'resources' } },
+    args: 1,
+    async run(p, _g, root) {
+      const resources = str(p.flags.resources);
+      const flags = Object.fromEntries(UPDATE_FLAG_NAMES.map((f) => [f, str(p.flags[f])]));
+      await (await import('../lifecycle/update')).update(root, p.args[0], { resources, flags });
+    },
+  },
+  pause: {
+    usage: 'pause <id>',
+    summary: 'suspend every process of the container (cgroup freezer)',
+    flags: {},
+    args: 1,
+    async run(p, _g, root) {
+      await (await import('../lifecycle/pause')).pause(root, p.args[0]);
+    },
+  },
+  resume: {
+    usage: 'resume <id>',
+    summary: 'resume every process of a paused container',
+    flags: {},
+    args: 1,
+    async run(p, _g, root) {
+      await (await import('../lifecycle/pause')).resume(root, p.args[0]);
+    },
+  },
+  events: {
+    usage: 'events [--stats] [--interval DURATION] <id>',
+    summary: 'print cgroup statistics (and OOM events) as JSON lines; --stats prints one record and exits',
+    flags: { strings: ['interval'], booleans: ['stats'] },
+    args: 1,
+    async run(p, _g, root) {
+      const { events, parseGoDuration } = await import('../lifecycle/events');
+      const interval = str(p.flags.interval);
+      await events(root, p.args[0], { stats: p.flags.stats === true, intervalMs: parseGoDuration(interval ?? '5s') });
+    },
+  },
+  ps: {
+    usage: 'ps [--format table|json] <id> [ps options...]',
+    summary: 'list the processes of a container (json: their pids; table: the host\'s ps output for them)',
+    flags: { strings: ['format'], alias: { f: 'format' }, stopEarly: true },
+    args: [1, Number.MAX_SAFE_INTEGER],
+    async run(p, _g, root) {
+      const { ps } = await import('../lifecycle/ps');
+      process.stdout.write(ps(root, p.args[0], str(p.flags.format) ?? 'table', p.args.slice(1)));
     },
   },
   spec: {
@@ -200,12 +256,14 @@ async function dispatch(argv: string[]): Promise<number> {
     return 0;
   }
   if (globals.help || !command || command === 'help') {
-    const target = command === 'help' ? COMMANDS[rest[0] ?? ''] : undefined;
-    process.stdout.write(target ? commandHelp(target) : help());
+    const topic = command === 'help' ? rest[0] : undefined;
+    if (topic && !COMMANDS[topic]) throw new HakoError(`No help topic for '${topic}'`, 3);
+    process.stdout.write(topic ? commandHelp(COMMANDS[topic]!) : help());
     return 0;
   }
   const cmd = COMMANDS[command];
-  if (!cmd) throw new HakoError(`No help topic for '${command}'`);
+  // urfave/cli's answer to an unknown command, exit status 3.
+  if (!cmd) throw new HakoError(`No help topic for '${command}'`, 3);
   const parsed = parseFlags(rest, cmd.flags);
   if (parsed.flags.help) {
     process.stdout.write(commandHelp(cmd));

@@ -19,6 +19,12 @@ interface Lib {
   memfd: Fn;
   unixConnect: Fn;
   seccompFlagSupported: Fn;
+  unixSocket: Fn;
+  setWinsize: Fn;
+  getWinsize: Fn;
+  dup: Fn;
+  pipe: Fn;
+  poll: Fn;
 }
 
 let lib: Lib | undefined;
@@ -43,6 +49,12 @@ function load(): Lib {
     memfd: f('int hako_memfd(const char *name)'),
     unixConnect: f('int hako_unix_connect(const char *path)'),
     seccompFlagSupported: f('int hako_seccomp_flag_supported(unsigned int flags)'),
+    unixSocket: f('int hako_unix_socket(const char *path, int type, int bind_it)'),
+    setWinsize: f('int hako_set_winsize(int fd, int rows, int cols)'),
+    getWinsize: f('int hako_get_winsize(int fd, _Out_ int *out)'),
+    dup: f('int hako_dup(int fd)'),
+    pipe: f('int hako_pipe(_Out_ int *out)'),
+    poll: f('int hako_poll(int fd, int events, int timeout_ms)'),
   };
   return lib;
 }
@@ -150,4 +162,49 @@ export function unixConnect(path: string): number {
 /** Whether the kernel accepts the SECCOMP_FILTER_FLAG_* bits in flags (probed without installing anything). */
 export function seccompFlagSupported(flags: number): boolean {
   return check(load().seccompFlagSupported(flags >>> 0), 'probe seccomp filter flags') === 1;
+}
+
+// ---- terminals, notify sockets, pipes ----
+
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+
+/** A close-on-exec AF_UNIX socket connected to path ("@name": abstract; long paths are fine). */
+export function unixSocketConnect(path: string, type = SOCK_STREAM): number {
+  return check(load().unixSocket(path, type, 0), `connect to ${path}`);
+}
+
+/** A close-on-exec AF_UNIX socket bound to path. */
+export function unixSocketBind(path: string, type: number): number {
+  return check(load().unixSocket(path, type, 1), `bind ${path}`);
+}
+
+export function setWinsize(fd: number, rows: number, cols: number): void {
+  check(load().setWinsize(fd, rows, cols), 'set the terminal size');
+}
+
+export function getWinsize(fd: number): { rows: number; cols: number } {
+  const out = new Int32Array(2);
+  check(load().getWinsize(fd, out), 'get the terminal size');
+  return { rows: out[0]!, cols: out[1]! };
+}
+
+/** A close-on-exec duplicate of fd (a second fd number for the same open file). */
+export function dup(fd: number): number {
+  return check(load().dup(fd), 'dup');
+}
+
+/** A close-on-exec pipe: [read end, write end]. */
+export function pipe(): [number, number] {
+  const out = new Int32Array(2);
+  check(load().pipe(out), 'pipe');
+  return [out[0]!, out[1]!];
+}
+
+export const POLLIN = 0x1;
+export const POLLHUP = 0x10;
+
+/** poll(2) on one fd: its revents, or 0 when timeoutMs passed. */
+export function poll(fd: number, events: number, timeoutMs: number): number {
+  return check(load().poll(fd, events, timeoutMs), 'poll');
 }

@@ -25,12 +25,15 @@ function killAndWait(rec: ContainerRecord, status: string): void {
   if (isAlive(rec.pid, rec.pidStartTime)) throw new HakoError('container init still running');
 }
 
-/** Tear down a container whose process is gone: leftovers, cgroups, state; then poststop hooks. */
-export function destroy(root: string, rec: ContainerRecord): void {
+/**
+ * Tear down a container whose process is gone: leftovers, cgroups, state; then poststop hooks. `force` (delete
+ * --force) also kills what is left in the cgroup when the container has its own pid namespace.
+ */
+export function destroy(root: string, rec: ContainerRecord, force = false): void {
   const cg = cgroupManager(rec);
   if (cg) {
     // Without its own pid namespace, children of the init may outlive it.
-    if (!rec.ownPidNamespace) cg.signalAll(SIGKILL);
+    if (!rec.ownPidNamespace || force) cg.signalAll(SIGKILL);
     cg.destroy();
   }
   fs.rmSync(containerDir(root, rec.id), { recursive: true, force: true });
@@ -60,6 +63,6 @@ export async function deleteContainer(root: string, id: string | undefined, forc
       throw new HakoError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
     if (status !== 'stopped') killAndWait(rec, status);
-    destroy(root, rec);
+    destroy(root, rec, force);
   });
 }

@@ -8,7 +8,8 @@ export function parseSignal(arg: string | undefined): number {
   if (arg === undefined || arg === '') return BY_NAME.SIGTERM!;
   if (/^\d+$/.test(arg)) {
     const n = Number(arg);
-    if (n > 0 && n <= 64) return n;
+    // 0 checks that the process exists, as kill(2) does.
+    if (n <= 64) return n;
   } else {
     const upper = arg.toUpperCase();
     const n = BY_NAME[upper.startsWith('SIG') ? upper : `SIG${upper}`];

@@ -49,7 +49,7 @@ t.test('the default config: the whole program', async (t) => {
   const plan = buildCreatePlan(input());
   t.same(names(plan), [
     'SYNC', 'UNSHARE', 'FORK', 'SESSION_KEYRING', 'SETHOSTNAME',
-    'SET_PROPAGATION', 'ROOTFS_OPEN', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT',
+    'SET_PROPAGATION', 'SET_PROPAGATION', 'ROOTFS_OPEN', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT',
     'MKNOD', 'MKNOD', 'MKNOD', 'MKNOD', 'MKNOD', 'MKNOD',
     'SYMLINK', 'SYMLINK', 'SYMLINK', 'SYMLINK', 'SYMLINK', 'SYMLINK',
     'MKDIR', 'PREPARE_FIFO', 'PIVOT_ROOT', 'REMOUNT_ROOT',
@@ -215,7 +215,8 @@ t.test('FORK comes before the filesystem work', async (t) => {
 
 t.test('root propagation', async (t) => {
   const byDefault = buildCreatePlan(input());
-  t.same(all(byDefault, 'SET_PROPAGATION').map((o) => o.args), [{ path: '/', flags: MS.SLAVE | MS.REC }], 'rslave by default');
+  t.same(all(byDefault, 'SET_PROPAGATION').map((o) => o.args), [{ path: '/', flags: MS.SLAVE | MS.REC }, { path: '/bundles', flags: MS.PRIVATE }],
+    'rslave by default; the rootfs parent mount made private (runc rootfsParentMountPrivate)');
   t.equal(first(byDefault, 'ROOT_PROPAGATION'), -1);
   t.ok(first(byDefault, 'SET_PROPAGATION') < first(byDefault, 'ROOTFS_OPEN'));
 
@@ -225,13 +226,9 @@ t.test('root propagation', async (t) => {
       s.linux!.rootfsPropagation = prop;
     }));
     const sets = all(plan, 'SET_PROPAGATION');
-    t.same(sets[0]!.args, { path: '/', flags: MS.REC | flag }, `${prop}: '/' recursively`);
-    if (prop === 'shared') {
-      t.same(sets[1]!.args, { path: '/bundles', flags: MS.PRIVATE }, 'shared: the rootfs parent mount is made private for pivot_root');
-      t.equal(sets.length, 2);
-    } else {
-      t.equal(sets.length, 1, `${prop}: parent mount left alone`);
-    }
+    t.same(sets[0]!.args, { path: '/', flags: flag }, `${prop}: exactly that on '/', as runc`);
+    t.same(sets[1]!.args, { path: '/bundles', flags: MS.PRIVATE }, `${prop}: the rootfs parent mount is made private`);
+    t.equal(sets.length, 2);
     t.ok(last(plan, 'SET_PROPAGATION') < first(plan, 'ROOTFS_OPEN'));
     const rp = one(plan, 'ROOT_PROPAGATION');
     t.same(rp.args, { flags: flag }, `${prop}: applied to the new / after pivot`);

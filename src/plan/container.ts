@@ -19,7 +19,8 @@ export interface CreatePlanInput {
   /** fd numbers inside the init (the runtime places them). */
   fds: { fifo: number; join: Partial<Record<LinuxNamespaceType, number>> };
   cgroup: CgroupMountSource;
-  /** Host mount point that holds the rootfs; made private when the rootfs propagation is shared (pivot_root needs it). */
+  /** Host mount point that holds the rootfs: made private in the container's namespace, so the rootfs bind does
+   * not propagate to the host and pivot_root accepts it (runc's rootfsParentMountPrivate). */
   rootParentMount: string;
   /** The caller's umask, for a process without process.user.umask (runtime-spec: leave it unchanged). */
   callerUmask: number;
@@ -84,11 +85,10 @@ function rootfsOps(input: CreatePlanInput): PlanOp[] {
   const fresh = newNamespaces(spec);
   const prop = spec.linux?.rootfsPropagation;
   const ops: PlanOp[] = [
-    op('SET_PROPAGATION', { path: '/', flags: MS.REC | (prop ? PROPAGATION[prop]! : MS.SLAVE) }, '/linux/rootfsPropagation'),
+    // runc's rules: rslave for the whole tree by default, or exactly the configured propagation on /.
+    op('SET_PROPAGATION', { path: '/', flags: prop ? PROPAGATION[prop]! : MS.REC | MS.SLAVE }, '/linux/rootfsPropagation'),
+    op('SET_PROPAGATION', { path: input.rootParentMount, flags: MS.PRIVATE }, '/root/path'),
   ];
-  if (prop === 'shared') {
-    ops.push(op('SET_PROPAGATION', { path: input.rootParentMount, flags: MS.PRIVATE }, '/linux/rootfsPropagation'));
-  }
   ops.push(op('ROOTFS_OPEN', { path: input.rootfs }, '/root/path'));
   ops.push(...mountOps(spec, { bundle: input.bundle, newNamespaces: fresh, cgroup: input.cgroup }));
   ops.push(...deviceOps(spec, { inUserNamespace: fresh.has('user'), hostHasKcore: input.hostHasKcore }));

@@ -2,6 +2,7 @@
 // header {magic, version, nops}; per op {code, nargs, args...}; per arg {type, len, payload}.
 import { ARG_TYPES, OPS, PLAN_MAGIC, PLAN_VERSION, type ArgType } from './ops.generated';
 import type { Plan } from './program';
+import { HakoError } from '../util/errors';
 
 class Writer {
   private chunks: Buffer[] = [];
@@ -29,11 +30,16 @@ function cstring(s: string): Buffer {
   return Buffer.from(s + '\0', 'utf8');
 }
 
+function u32(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${String(v)} is not a uint32`);
+  return v;
+}
+
 function payload(type: ArgType, value: unknown): Buffer {
   switch (type) {
     case 'u32': {
       const b = Buffer.alloc(4);
-      b.writeUInt32LE(Number(value) >>> 0);
+      b.writeUInt32LE(u32(value));
       return b;
     }
     case 'u64':
@@ -54,7 +60,7 @@ function payload(type: ArgType, value: unknown): Buffer {
     case 'u32v': {
       const list = value as readonly number[];
       const b = Buffer.alloc(list.length * 4);
-      list.forEach((v, i) => b.writeUInt32LE(v >>> 0, i * 4));
+      list.forEach((v, i) => b.writeUInt32LE(u32(v), i * 4));
       return b;
     }
     case 'u64v':
@@ -76,7 +82,12 @@ export function encodePlan(plan: Plan): Buffer {
     for (const [name, type] of def.args) {
       const value = (o.args as Record<string, unknown>)[name];
       if (value === undefined) throw new Error(`plan op ${o.name}: missing argument ${name}`);
-      const p = payload(type, value);
+      let p: Buffer;
+      try {
+        p = payload(type, value);
+      } catch (err) {
+        throw new HakoError(`${o.where}: ${name}: ${(err as Error).message}`);
+      }
       w.u32(ARG_TYPES.indexOf(type) + 1);
       w.u32(p.length);
       w.bytes(p);

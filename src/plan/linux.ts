@@ -27,6 +27,7 @@ export const MS = {
   MOVE: 8192,
   REC: 16384,
   SILENT: 32768,
+  POSIXACL: 1 << 16,
   UNBINDABLE: 1 << 17,
   PRIVATE: 1 << 18,
   SLAVE: 1 << 19,

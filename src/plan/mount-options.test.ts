@@ -127,20 +127,28 @@ t.test('recursive atime modes', async (t) => {
 
 t.test('filesystem data passes through in order', async (t) => {
   const o = parseMountOptions(['nosuid', 'mode=755', 'size=65536k', 'ro', 'newinstance', 'gid=5', 'acl']);
-  t.same(o.data, ['mode=755', 'size=65536k', 'newinstance', 'gid=5', 'acl']);
-  t.equal(o.flags, MS.NOSUID | MS.RDONLY);
+  t.same(o.data, ['mode=755', 'size=65536k', 'newinstance', 'gid=5']);
+  t.equal(o.flags, MS.NOSUID | MS.RDONLY | MS.POSIXACL, 'acl is MS_POSIXACL, as in runc');
   t.same(parseMountOptions(['lowerdir=/a:/b', 'upperdir=/u', 'workdir=/w']).data, ['lowerdir=/a:/b', 'upperdir=/u', 'workdir=/w']);
   t.same(parseMountOptions(['RO']).data, ['RO'], 'option names are case-sensitive');
 });
 
 t.test('recognised but unsupported options', async (t) => {
-  const names = ['idmap', 'ridmap', 'tmpcopyup', 'copy-symlink', 'src-nofollow', 'dest-nofollow', 'rnorelatime', 'ratime', 'rnostrictatime'];
+  const names = ['idmap', 'ridmap', 'tmpcopyup', 'copy-symlink', 'src-nofollow', 'dest-nofollow'];
   const o = parseMountOptions(['ro', ...names, 'mode=1']);
   t.same(o.unsupported, names);
   t.same(o.data, ['mode=1'], 'not passed to the filesystem');
   t.equal(o.flags, MS.RDONLY);
   t.equal(o.attrSet, 0);
   t.equal(o.attrClr, 0);
+});
+
+t.test('the "no" forms of the recursive atime options pick a mode', async (t) => {
+  for (const [name, mode] of [['ratime', MOUNT_ATTR.RELATIME], ['rnostrictatime', MOUNT_ATTR.RELATIME], ['rnorelatime', MOUNT_ATTR.STRICTATIME]] as const) {
+    const o = parseMountOptions([name]);
+    t.equal(o.attrClr, MOUNT_ATTR._ATIME, `${name} replaces the atime field`);
+    t.equal(o.attrSet, mode, name);
+  }
 });
 
 t.test('KNOWN_MOUNT_OPTIONS', async (t) => {
@@ -150,7 +158,7 @@ t.test('KNOWN_MOUNT_OPTIONS', async (t) => {
     ...SETS.map(([n]) => n), ...CLEARS.map(([n]) => n)]) {
     t.ok(KNOWN_MOUNT_OPTIONS.includes(name), `lists ${name}`);
   }
-  for (const name of ['idmap', 'ridmap', 'tmpcopyup', 'rnorelatime', 'ratime', 'rnostrictatime', 'mode=755']) {
+  for (const name of ['idmap', 'ridmap', 'tmpcopyup', 'mode=755']) {
     t.notOk(KNOWN_MOUNT_OPTIONS.includes(name), `does not list ${name}`);
   }
   // Everything listed is interpreted, not passed to the filesystem or refused.

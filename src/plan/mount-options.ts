@@ -21,13 +21,14 @@ const SET: Record<string, number> = {
   ro: MS.RDONLY, nosuid: MS.NOSUID, nodev: MS.NODEV, noexec: MS.NOEXEC, sync: MS.SYNCHRONOUS, remount: MS.REMOUNT,
   mand: MS.MANDLOCK, dirsync: MS.DIRSYNC, nosymfollow: MS.NOSYMFOLLOW, noatime: MS.NOATIME, nodiratime: MS.NODIRATIME,
   relatime: MS.RELATIME, strictatime: MS.STRICTATIME, silent: MS.SILENT, iversion: MS.I_VERSION, lazytime: MS.LAZYTIME,
+  acl: MS.POSIXACL,
   bind: MS.BIND, rbind: MS.BIND | MS.REC,
 };
 
 const CLEAR: Record<string, number> = {
   rw: MS.RDONLY, suid: MS.NOSUID, dev: MS.NODEV, exec: MS.NOEXEC, async: MS.SYNCHRONOUS, nomand: MS.MANDLOCK,
   symfollow: MS.NOSYMFOLLOW, atime: MS.NOATIME, diratime: MS.NODIRATIME, norelatime: MS.RELATIME,
-  nostrictatime: MS.STRICTATIME, loud: MS.SILENT, noiversion: MS.I_VERSION, nolazytime: MS.LAZYTIME,
+  nostrictatime: MS.STRICTATIME, loud: MS.SILENT, noiversion: MS.I_VERSION, nolazytime: MS.LAZYTIME, noacl: MS.POSIXACL,
   // "defaults" is rw,suid,dev,exec,auto,nouser,async: nothing to set.
   defaults: 0,
 };
@@ -48,11 +49,12 @@ const RECURSIVE: Record<string, [number, boolean]> = {
   rnodiratime: [MOUNT_ATTR.NODIRATIME, true], rdiratime: [MOUNT_ATTR.NODIRATIME, false],
   rnosymfollow: [MOUNT_ATTR.NOSYMFOLLOW, true], rsymfollow: [MOUNT_ATTR.NOSYMFOLLOW, false],
 };
+// The atime mode is one field that mount_setattr replaces as a whole; the "no" forms pick the mode they leave:
+// ratime and rnostrictatime the kernel default (relatime), rnorelatime strictatime.
 const RECURSIVE_ATIME: Record<string, number> = {
   rrelatime: MOUNT_ATTR.RELATIME, rnoatime: MOUNT_ATTR.NOATIME, rstrictatime: MOUNT_ATTR.STRICTATIME,
+  ratime: MOUNT_ATTR.RELATIME, rnostrictatime: MOUNT_ATTR.RELATIME, rnorelatime: MOUNT_ATTR.STRICTATIME,
 };
-// These would need to clear the atime field without choosing a mode; the kernel has no such request.
-const RECURSIVE_ATIME_CLEAR = new Set(['rnorelatime', 'ratime', 'rnostrictatime']);
 
 const UNSUPPORTED = new Set(['idmap', 'ridmap', 'tmpcopyup', 'copy-symlink', 'src-nofollow', 'dest-nofollow']);
 
@@ -80,7 +82,7 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
     } else if (o in RECURSIVE_ATIME) {
       out.attrClr |= MOUNT_ATTR._ATIME;
       out.attrSet = (out.attrSet & ~MOUNT_ATTR._ATIME) | RECURSIVE_ATIME[o]!;
-    } else if (UNSUPPORTED.has(o) || RECURSIVE_ATIME_CLEAR.has(o)) out.unsupported.push(o);
+    } else if (UNSUPPORTED.has(o)) out.unsupported.push(o);
     else out.data.push(o);
   }
   out.bind = (out.flags & MS.BIND) !== 0;

@@ -54,6 +54,7 @@ export const OPS = {
   PREPARE_FIFO: { code: 33, args: [['fd', 'u32']] as const },
   WAIT_FIFO: { code: 34, args: [] as const },
   EXEC: { code: 35, args: [['argv', 'strv'], ['envp', 'strv']] as const },
+  CONSOLE: { code: 36, args: [['socket', 'u32'], ['rows', 'u32'], ['cols', 'u32'], ['uid', 'u32'], ['console', 'u32']] as const },
 } as const;
 
 export type OpName = keyof typeof OPS;

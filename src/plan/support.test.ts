@@ -52,7 +52,6 @@ t.test('every refusal names its pointer', async (t) => {
     ['idmapped mount (gid)', (s) => { s.mounts![0]!.gidMappings = [{ containerID: 0, hostID: 1, size: 1 }]; }, '/mounts/0', /idmapped mounts/],
     ['idmap option', (s) => { s.mounts![4]!.options = ['ridmap']; }, '/mounts/4/options', /^mount option ridmap is not supported$/],
     ['tmpcopyup', (s) => { s.mounts![1]!.options = ['tmpcopyup']; }, '/mounts/1/options', /mount option tmpcopyup/],
-    ['ratime', (s) => { s.mounts![3]!.options = ['ratime']; }, '/mounts/3/options', /mount option ratime/],
   ];
   for (const [label, edit, pointer, message] of cases) {
     const spec = withEdit((s) => {

@@ -418,7 +418,8 @@ function checkSeccomp(seccomp: LinuxSeccomp | undefined): Problem[] {
   return problems;
 }
 
-function checkResources(spec: Spec): Problem[] {
+/** Exported for `update --resources`, which checks a resources object wrapped in a config. */
+export function checkResources(spec: Spec): Problem[] {
   const resources = spec.linux?.resources;
   if (resources === undefined) return [];
   const problems: Problem[] = [];

@@ -47,6 +47,20 @@ export function validateState(value: unknown): Problem[] {
   return run('state', value);
 }
 
+/**
+ * Checks a runtime-spec LinuxResources object on its own (`hako update --resources FILE`): the config schema's
+ * linux.resources, reached through a minimal config around it. Pointers are relative to the object.
+ */
+export function validateResources(value: unknown, exactIntegers?: Map<string, bigint>): Problem[] {
+  const prefix = '/linux/resources';
+  const wrapped = { ociVersion: '1.0.0', linux: { resources: value } };
+  const exact = exactIntegers && new Map([...exactIntegers].map(([pointer, v]) => [prefix + pointer, v]));
+  return run('config', wrapped, exact).map((problem) => ({
+    ...problem,
+    pointer: isAtOrBelow(problem.pointer, prefix) ? problem.pointer.slice(prefix.length) : problem.pointer,
+  }));
+}
+
 /** Checks a features document. */
 export function validateFeatures(value: unknown): Problem[] {
   return run('features', value);
