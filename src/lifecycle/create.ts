@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../spec/load';
 import { formatProblem, SpecError } from '../spec/errors';
-import type { LinuxNamespaceType, Spec, State } from '../spec/types';
+import type { LinuxNamespaceType, Spec } from '../spec/types';
 import { buildCreatePlan, newNamespaces } from '../plan/container';
 import { unsupported, warnings } from '../plan/support';
 import { log } from '../cli/log';
@@ -13,7 +13,7 @@ import { readCgroupHost } from '../cgroups/host';
 import { resolveCgroupPaths } from '../cgroups/paths';
 import { newManager, type CgroupManager } from '../cgroups/manager';
 import { withDeviceRules } from '../cgroups/merge';
-import { runHooks } from '../hooks/run';
+import { hookState, runHooks } from '../hooks/run';
 import { compileSeccomp } from '../seccomp/compile';
 import { containerProcessState, sendToListener } from '../seccomp/listener';
 import { OCI_VERSION } from './default-spec';
@@ -45,11 +45,6 @@ const O_PATH = 0o10000000;
 const NS_FILES: Record<LinuxNamespaceType, string> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 };
-
-/** The runtime-spec state passed to hooks. */
-export function hookState(spec: Spec, id: string, bundle: string, status: State['status'], pid?: number): State {
-  return { ociVersion: spec.ociVersion, id, status, pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) };
-}
 
 function rootfsPath(spec: Spec, bundle: string): string {
   const p = path.resolve(bundle, spec.root!.path);

@@ -3,11 +3,10 @@ import * as fs from 'node:fs';
 import { containerDir, readRecord, type ContainerRecord } from '../state/record';
 import { isAlive } from '../state/proc';
 import { withLock } from '../state/lock';
-import { runHooks } from '../hooks/run';
+import { hookState, runHooks } from '../hooks/run';
 import { HakoError } from '../util/errors';
 import { log } from '../cli/log';
 import { cgroupManager, checkId, containerStatus } from './common';
-import { hookState } from './create';
 import { SIGKILL } from './signals';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

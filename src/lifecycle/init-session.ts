@@ -33,8 +33,9 @@ export class InitSession {
   private sock: number;
   private intermediateReaped = false;
 
-  /** Start hako-init with the plan. extraFds land at fdLayout(preserveFds).extra(i) in order. */
-  constructor(private readonly plan: Plan, extraFds: number[], preserveFds: number) {
+  /** Start hako-init with the plan. extraFds land at fdLayout(preserveFds).extra(i) in order. `stdio`: the fds that
+   * become its 0, 1 and 2 (with a terminal, /dev/null: the caller's stdio must not reach the container). */
+  constructor(private readonly plan: Plan, extraFds: number[], preserveFds: number, stdio: number[] = [0, 1, 2]) {
     const { base, extra } = fdLayout(preserveFds);
     const planFd = native.sealedMemfd('hako-plan', encodePlan(plan));
     let exeFd = -1;
@@ -42,7 +43,7 @@ export class InitSession {
     try {
       exeFd = native.sealedCopy(buildPath('native', 'hako-init'), 'hako-init');
       pair = native.socketpairSeqpacket();
-      const map: native.FdMapping[] = [0, 1, 2].map((fd) => ({ src: fd, dst: fd }));
+      const map: native.FdMapping[] = stdio.map((src, dst) => ({ src, dst }));
       for (let fd = 3; fd < base; fd++) map.push({ src: fd, dst: fd });
       map.push({ src: pair[1], dst: base }, { src: planFd, dst: base + 1 }, { src: exeFd, dst: base + 2, cloexec: true });
       extraFds.forEach((src, i) => map.push({ src, dst: extra(i) }));
@@ -99,6 +100,26 @@ export class InitSession {
 
   ok(): void {
     native.sendMessage(this.sock, header(MSG_OK));
+  }
+
+  /** Wait until the process has exec'd: the sync socket is close-on-exec, so EOF means EXEC succeeded (after
+   * FORK, when CHILD_PID was reported). A failure before that throws, as every op failure does. */
+  expectExec(): void {
+    for (;;) {
+      const got = native.receiveMessage(this.sock, -1);
+      if (!got) {
+        if (this.childPid) return;
+        throw new HakoError(`container init exited unexpectedly${this.exitDescription()}`);
+      }
+      for (const fd of got.fds) fs.closeSync(fd);
+      const d = got.data;
+      const m = { type: d.readUInt32LE(0), op: d.readInt32LE(4), err: d.readInt32LE(8), arg: d.readUInt32LE(12), text: d.subarray(HEADER).toString('utf8'), fds: [] };
+      if (m.type === MSG_ERROR) throw new HakoError(this.describeError(m));
+      if (m.type !== MSG_CHILD_PID) throw new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected exec)`);
+      this.childPid = m.arg;
+      this.reapIntermediate();
+      this.ok();
+    }
   }
 
   /** Done talking: the init goes on alone (waiting for `start`). */
