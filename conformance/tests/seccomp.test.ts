@@ -242,6 +242,21 @@ t.test('capabilities: the CAP_SYS_ADMIN the init keeps to install the filter doe
   t.same(root.capsList.bounding, ['CAP_KILL']);
 });
 
+t.test('in a new user namespace, without noNewPrivileges', async (t) => {
+  const rep = report(runIn(['/bin/probe', 'report', '--syscall', 'getcwd'], {
+    defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO', errnoRet: EXDEV }],
+  }, (s) => {
+    s.process!.noNewPrivileges = false;
+    s.process!.user = { uid: 1000, gid: 1000 };
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  }));
+  t.equal(rep.syscall.getcwd?.errno, EXDEV, 'CAP_SYS_ADMIN in the container\'s user namespace was enough');
+  t.equal(rep.uid.effective, 1000);
+  t.same(rep.capsList.permitted, []);
+});
+
 t.test('flags and architectures are accepted', async (t) => {
   const rep = report(runIn(['/bin/probe', 'report', '--syscall', 'getcwd'], {
     defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_AARCH64'],

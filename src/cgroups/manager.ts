@@ -111,10 +111,16 @@ class CgroupfsManager implements CgroupManager {
     }
   }
 
-  /** A new v1 cpuset has no cpus or mems, and no task can join it: copy them from the parent, top down. */
+  /**
+   * A new v1 cpuset has no cpus or mems, and no task can join it: copy them from the parent, top down. Like
+   * runc, this also fills an empty pre-existing ancestor (a parent made with mkdir by someone else), which is
+   * unusable as it is; ancestors with a value are left alone.
+   */
   private initCpusets(mountPoint: string): void {
-    for (const dir of this.state.created) {
-      if (!dir.startsWith(mountPoint + '/')) continue;
+    const leaf = this.paths['cpuset']!;
+    const chain: string[] = [];
+    for (let dir = leaf; dir.startsWith(mountPoint + '/'); dir = path.posix.dirname(dir)) chain.unshift(dir);
+    for (const dir of chain) {
       for (const file of ['cpuset.cpus', 'cpuset.mems']) {
         if (readCgroupFile(dir, file) !== '') continue;
         const parentValue = readCgroupFile(path.dirname(dir), file) ?? '';

@@ -50,7 +50,7 @@ function load(): Lib {
   let exportBpfMem: Fn | undefined;
   try {
     // libseccomp >= 2.6; older versions export to an fd only.
-    exportBpfMem = f('int seccomp_export_bpf_mem(void *ctx, _Out_ void *buf, _Inout_ size_t *len)');
+    exportBpfMem = f('int seccomp_export_bpf_mem(void *ctx, void *buf, size_t *len)');
   } catch {
     exportBpfMem = undefined;
   }
@@ -170,13 +170,16 @@ export class Filter {
   exportBpf(): Buffer {
     const l = load();
     if (l.exportBpfMem) {
-      const len = [0];
-      let r = l.exportBpfMem(this.ctx, null, len) as number;
-      if (r < 0) throw new HakoError(`seccomp_export_bpf_mem: error ${-r}`);
-      const buf = Buffer.alloc(Number(len[0]));
-      r = l.exportBpfMem(this.ctx, buf, len) as number;
-      if (r < 0) throw new HakoError(`seccomp_export_bpf_mem: error ${-r}`);
-      return buf.subarray(0, Number(len[0]));
+      // libseccomp >= 2.6: size first (NULL buffer), then the program. Anything odd: the fd way below.
+      try {
+        const len = new BigUint64Array(1);
+        if ((l.exportBpfMem(this.ctx, null, len) as number) === 0 && len[0]! > 0n && len[0]! % 8n === 0n) {
+          const buf = Buffer.alloc(Number(len[0]));
+          if ((l.exportBpfMem(this.ctx, buf, len) as number) === 0 && Number(len[0]) === buf.length) return buf;
+        }
+      } catch {
+        // fall back
+      }
     }
     const fd = native.memfd('hako-seccomp-bpf');
     try {

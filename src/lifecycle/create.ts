@@ -26,6 +26,9 @@ import { HakoError, nodeErrno, SysError } from '../util/errors';
 import { rfc3339Nano } from '../util/time';
 import { callerUmask, cgroupMountSource, hostSupport, mountPointOf } from './host-facts';
 import { fdLayout, InitSession } from './init-session';
+import { consoleProblem } from '../plan/console';
+import { checkPreservedFds, initStdio, listenFds } from './stdio';
+import { callerNotifySocket, setupNotify } from './notify';
 import { checkId } from './common';
 
 export interface CreateOptions {
@@ -38,6 +41,9 @@ export interface CreateOptions {
   preserveFds: number;
   systemdCgroup: boolean;
   consoleSocket?: string;
+  /** Foreground `run` with a terminal: a connected socket (hako's own end elsewhere) that receives the pty master,
+   * instead of --console-socket. Not closed here. */
+  consoleFd?: number;
 }
 
 const O_PATH = 0o10000000;
@@ -88,16 +94,6 @@ function openJoinedNamespaces(spec: Spec, opened: number[]): Partial<Record<Linu
   return fds;
 }
 
-function checkPreservedFds(n: number): void {
-  for (let fd = 3; fd < 3 + n; fd++) {
-    try {
-      fs.fstatSync(fd);
-    } catch {
-      throw new HakoError(`--preserve-fds ${n}: fd ${fd} is not open`);
-    }
-  }
-}
-
 class Undo {
   private steps: (() => void)[] = [];
   push(step: () => void): void {
@@ -118,14 +114,15 @@ class Undo {
 export async function create(o: CreateOptions): Promise<ContainerRecord> {
   checkId(o.id);
   if (o.systemdCgroup) throw new HakoError('--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver (omit the flag)');
-  if (o.consoleSocket) throw new HakoError('--console-socket: terminals are not supported yet');
   const bundle = path.resolve(o.bundle);
   const { spec, exactIntegers, warnings: deprecated } = loadConfig(bundle);
   const problems = unsupported(spec, hostSupport());
   if (problems.length) throw new SpecError(problems);
   for (const w of [...deprecated.map(formatProblem), ...warnings(spec)]) log.warn(w);
+  const consoleError = consoleProblem(spec.process?.terminal === true, o.consoleFd === undefined, o.consoleSocket);
+  if (consoleError) throw new HakoError(consoleError);
   const rootfs = rootfsPath(spec, bundle);
-  checkPreservedFds(o.preserveFds);
+  checkPreservedFds(listenFds().count + o.preserveFds);
   const pidFile = o.pidFile ? path.resolve(o.pidFile) : undefined;
 
   fs.mkdirSync(o.root, { recursive: true, mode: 0o700 });
@@ -151,6 +148,11 @@ export async function create(o: CreateOptions): Promise<ContainerRecord> {
 function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle: string, rootfs: string,
   pidFile: string | undefined, undo: Undo): ContainerRecord {
   const fresh = newNamespaces(spec);
+  const terminal = spec.process?.terminal === true;
+  // Socket activation fds come first, then --preserve-fds (contract §4.4).
+  const listen = listenFds();
+  const preserved = listen.count + o.preserveFds;
+  if (callerNotifySocket()) setupNotify(spec, o.root, o.id);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, exact) : undefined;
   for (const name of seccomp?.skipped ?? []) log.debug(`unknown seccomp syscall "${name}" ignored`);
   const host = readCgroupHost();
@@ -170,11 +172,18 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
 
   const opened: number[] = [];
   let session: InitSession;
+  const stdio = initStdio(terminal);
   try {
     const fifoFd = fs.openSync(fifo, O_PATH);
     opened.push(fifoFd);
     const joinFds = openJoinedNamespaces(spec, opened);
-    const { extra } = fdLayout(o.preserveFds);
+    // The runtime connects on the host (the socket's path is not reachable from inside) and the init sends on it.
+    let consoleFd: number | undefined;
+    if (terminal) {
+      consoleFd = o.consoleFd !== undefined ? native.dup(o.consoleFd) : native.unixSocketConnect(o.consoleSocket!);
+      opened.push(consoleFd);
+    }
+    const { extra } = fdLayout(preserved);
     // Host fds go to the init at extra(i), in `opened` order.
     const slot = (fd: number) => extra(opened.indexOf(fd));
     const join = Object.fromEntries(Object.entries(joinFds).map(([t, fd]) => [t, slot(fd)]));
@@ -186,14 +195,16 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
       callerUmask: callerUmask(),
       hostHasKcore: fs.existsSync('/proc/kcore'),
       runtimeHooks: Boolean(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length),
-      extraEnv: [],
+      extraEnv: listen.env,
       id: o.id,
       noNewKeyring: o.noNewKeyring,
       seccomp,
+      consoleFd: consoleFd !== undefined ? slot(consoleFd) : undefined,
     });
-    session = new InitSession(plan, opened, o.preserveFds);
+    session = new InitSession(plan, opened, preserved, stdio.fds);
   } finally {
     for (const fd of opened) fs.closeSync(fd);
+    stdio.close();
   }
   undo.push(() => session.abort());
 
@@ -232,6 +243,7 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
     namespaces: Object.fromEntries((spec.linux?.namespaces ?? []).map((n) => [n.type, `/proc/${pid}/ns/${NS_FILES[n.type]}`])),
     ownPidNamespace: fresh.has('pid'),
     owner: process.getuid?.() ?? 0,
+    exactIntegers: Object.fromEntries([...exact].map(([pointer, v]) => [pointer, v.toString()])),
   };
   writeRecord(o.root, record);
   if (pidFile) writePidFile(pidFile, pid);

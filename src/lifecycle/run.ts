@@ -20,7 +20,7 @@ const FORWARDED: NodeJS.Signals[] = [
 ];
 
 /** Forwards signals to the container's process; those that arrive before it exists are delivered once it does. */
-class SignalForwarder {
+export class SignalForwarder {
   private pid = 0;
   private readonly pending: NodeJS.Signals[] = [];
   private readonly handler = (sig: NodeJS.Signals) => (this.pid ? this.send(sig) : this.pending.push(sig));

@@ -7,6 +7,7 @@ import { CLONE, MS } from './linux';
 import { mountOps, type CgroupMountSource } from './mounts';
 import { deviceOps } from './devices';
 import { capabilityMask, credentialOps, envValue, rlimitOps } from './process';
+import { consoleOp } from './console';
 
 export interface CreatePlanInput {
   spec: Spec;
@@ -35,6 +36,8 @@ export interface CreatePlanInput {
   noNewKeyring: boolean;
   /** linux.seccomp compiled by the runtime (src/seccomp/compile.ts). */
   seccomp?: SeccompInstall;
+  /** process.terminal: the init's fd of a socket connected to the receiver of the pty master. */
+  consoleFd?: number;
 }
 
 export interface SeccompInstall {
@@ -92,6 +95,9 @@ function rootfsOps(input: CreatePlanInput): PlanOp[] {
   ops.push(op('ROOTFS_OPEN', { path: input.rootfs }, '/root/path'));
   ops.push(...mountOps(spec, { bundle: input.bundle, newNamespaces: fresh, cgroup: input.cgroup }));
   ops.push(...deviceOps(spec, { inUserNamespace: fresh.has('user'), hostHasKcore: input.hostHasKcore }));
+  // The pty from the container's devpts (mounted above), its slave bound over /dev/console; while the host's /proc
+  // is still there for the bind mount by fd.
+  if (input.consoleFd !== undefined) ops.push(consoleOp(spec.process!, '/process', input.consoleFd, true));
   // runc creates a missing cwd; done before pivot_root while the rootfs is still ours to write.
   ops.push(op('MKDIR', { path: spec.process!.cwd }, '/process/cwd'));
   if (input.runtimeHooks) ops.push(op('SYNC', { kind: SYNC_CREATE_RUNTIME }, '/hooks'));
@@ -137,10 +143,10 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   plan.push(...rlimitOps(proc, '/process', input.exact));
   plan.push(op('CHDIR', { path: proc.cwd }, '/process/cwd'));
   plan.push(op('RESOLVE_EXEC', { file: proc.args![0]!, path: envValue(env, 'PATH') ?? '' }, '/process/args/0'));
-  // setgroups is denied only in a user namespace whose gid map was written without privilege (rootless).
   // Installing a seccomp filter without no_new_privs needs CAP_SYS_ADMIN: the init keeps it for itself (see
   // credentialOps), so that the filter can go in as late as possible, after everything else the init does.
   const keep = input.seccomp && !proc.noNewPrivileges ? capabilityMask(['CAP_SYS_ADMIN']) : 0n;
+  // setgroups is denied only in a user namespace whose gid map was written without privilege (rootless).
   plan.push(...credentialOps(proc, '/process', { setgroups: true, keep }));
   plan.push(op('UMASK', { mask: proc.user?.umask ?? input.callerUmask }, '/process/user/umask'));
   if (proc.noNewPrivileges) plan.push(op('NO_NEW_PRIVS', {}, '/process/noNewPrivileges'));

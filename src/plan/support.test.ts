@@ -1,5 +1,5 @@
 import t from 'tap';
-import { unsupported, warnings, type HostSupport } from './support';
+import { unsupported, unsupportedProcess, warnings, type HostSupport } from './support';
 import { defaultSpec } from '../lifecycle/default-spec';
 import type { Spec } from '../spec/types';
 
@@ -16,6 +16,7 @@ t.test('the default configs are supported', async (t) => {
   rootless.process!.terminal = false;
   t.same(unsupported(rootless, host), []);
   t.same(unsupported(withEdit((s) => { s.process!.terminal = false; }), host), []);
+  t.same(unsupported(defaultSpec(false), host), [], 'process.terminal (hako spec sets it) is supported');
   t.same(warnings(defaultSpec(false)), []);
 });
 
@@ -27,7 +28,6 @@ t.test('every refusal names its pointer', async (t) => {
     ['zos', (s) => { s.zos = {}; }, '/zos', /not supported by a Linux runtime/],
     ['freebsd', (s) => { s.freebsd = {}; }, '/freebsd', /not supported by a Linux runtime/],
     ['no process', (s) => { delete s.process; }, '/process', /is required to create a container/],
-    ['terminal', (s) => { s.process!.terminal = true; }, '/process/terminal', /terminals are not supported yet/],
     ['username', (s) => { s.process!.user = { uid: 0, gid: 0, username: 'root' }; }, '/process/user/username', /not supported on Linux/],
     ['commandLine', (s) => { s.process!.commandLine = 'sh'; }, '/process/commandLine', /only supported on Windows/],
     ['apparmor', (s) => { s.process!.apparmorProfile = 'p'; }, '/process/apparmorProfile', /AppArmor is not enabled on this host/],
@@ -98,7 +98,7 @@ t.test('several problems at once, in a stable order', async (t) => {
     s.mounts![0]!.options = ['idmap', 'tmpcopyup'];
     s.linux!.namespaces = [{ type: 'pid' }];
   });
-  t.same(pointers(s), ['/windows', '/process/terminal', '/linux/seccomp/defaultErrnoRet', '/linux/namespaces',
+  t.same(pointers(s), ['/windows', '/linux/seccomp/defaultErrnoRet', '/linux/namespaces',
     '/mounts/0/options', '/mounts/0/options']);
 });
 
@@ -114,4 +114,11 @@ t.test('warnings: ambient capabilities that cannot be raised', async (t) => {
   ]);
   t.same(warnings({ ociVersion: '1.3.0' }), [], 'no process');
   t.same(warnings(withEdit((s) => { delete s.process!.capabilities; })), []);
+});
+
+t.test('unsupportedProcess: the same refusals for an exec process.json, with its own base', async (t) => {
+  const p = { cwd: '/', args: ['x'], apparmorProfile: 'a', selinuxLabel: 'l', scheduler: { policy: 'SCHED_OTHER' as const }, user: { username: 'u' } };
+  t.same(unsupportedProcess(p, host, '').map((x) => x.pointer), ['/user/username', '/apparmorProfile', '/selinuxLabel', '/scheduler']);
+  t.match(unsupportedProcess(p, host, '')[1]!.message, /AppArmor is not enabled on this host/);
+  t.same(unsupportedProcess({ cwd: '/', args: ['x'], terminal: true }, host, ''), []);
 });

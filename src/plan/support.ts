@@ -1,6 +1,6 @@
 // The gate between a valid config and what hako (on this host) can do: every field that is not implemented,
 // or that this host cannot provide, is refused here with its JSON pointer. Nothing is silently ignored.
-import type { Spec } from '../spec/types';
+import type { Process, Spec } from '../spec/types';
 import type { Problem } from '../spec/errors';
 import { parseMountOptions } from './mount-options';
 import { capabilityMask } from './process';
@@ -21,6 +21,20 @@ export interface HostSupport {
 
 const OTHER_PLATFORMS = ['solaris', 'windows', 'vm', 'zos', 'freebsd'] as const;
 
+/** The process fields hako cannot do: config.json's process (base `/process`) or an exec process.json (base ``). */
+export function unsupportedProcess(proc: Process, host: HostSupport, base: string): Problem[] {
+  const out: Problem[] = [];
+  const no = (field: string, message: string) => out.push({ pointer: `${base}/${field}`, message });
+  if (proc.user?.username !== undefined) no('user/username', 'is not supported on Linux');
+  if (proc.commandLine !== undefined) no('commandLine', 'is only supported on Windows');
+  if (proc.apparmorProfile) no('apparmorProfile', host.apparmor ? 'AppArmor profiles are not supported yet' : 'AppArmor is not enabled on this host');
+  if (proc.selinuxLabel) no('selinuxLabel', host.selinux ? 'SELinux labels are not supported yet' : 'SELinux is not enabled on this host');
+  for (const f of ['ioPriority', 'scheduler', 'execCPUAffinity'] as const) {
+    if (proc[f] !== undefined) no(f, 'is not supported yet');
+  }
+  return out;
+}
+
 export function unsupported(spec: Spec, host: HostSupport): Problem[] {
   const out: Problem[] = [];
   const no = (pointer: string, message: string) => out.push({ pointer, message });
@@ -31,16 +45,7 @@ export function unsupported(spec: Spec, host: HostSupport): Problem[] {
   for (const p of OTHER_PLATFORMS) if (spec[p] !== undefined) no(`/${p}`, `${p} configuration is not supported by a Linux runtime`);
   if (!proc) no('/process', 'is required to create a container');
 
-  if (proc) {
-    if (proc.terminal) no('/process/terminal', 'terminals are not supported yet');
-    if (proc.user?.username !== undefined) no('/process/user/username', 'is not supported on Linux');
-    if (proc.commandLine !== undefined) no('/process/commandLine', 'is only supported on Windows');
-    if (proc.apparmorProfile) no('/process/apparmorProfile', host.apparmor ? 'AppArmor profiles are not supported yet' : 'AppArmor is not enabled on this host');
-    if (proc.selinuxLabel) no('/process/selinuxLabel', host.selinux ? 'SELinux labels are not supported yet' : 'SELinux is not enabled on this host');
-    for (const f of ['ioPriority', 'scheduler', 'execCPUAffinity'] as const) {
-      if (proc[f] !== undefined) no(`/process/${f}`, 'is not supported yet');
-    }
-  }
+  if (proc) out.push(...unsupportedProcess(proc, host, '/process'));
   if (linux.mountLabel) no('/linux/mountLabel', host.selinux ? 'SELinux mount labels are not supported yet' : 'SELinux is not enabled on this host');
   for (const f of ['personality', 'intelRdt', 'memoryPolicy', 'netDevices', 'timeOffsets'] as const) {
     if (linux[f] !== undefined) no(`/linux/${f}`, 'is not supported yet');

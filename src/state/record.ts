@@ -22,6 +22,9 @@ export interface ContainerRecord {
   /** Whether the container has its own pid namespace (kill/delete sweep the cgroup otherwise). */
   ownPidNamespace: boolean;
   owner: number;
+  /** Exact values of config integers beyond 2^53 (decimal strings by JSON pointer): exec needs them for
+   * process.rlimits and linux.seccomp. Absent in records written before it existed. */
+  exactIntegers?: Record<string, string>;
 }
 
 export function containerDir(root: string, id: string): string {
