@@ -15,6 +15,9 @@ enum arg_type { ARG_U32 = 1, ARG_U64 = 2, ARG_STR = 3, ARG_STRV = 4, ARG_U32V = 
 #define SYNC_IDMAP 2
 #define SYNC_CREATE_RUNTIME 3
 #define SYNC_READY 4
+#define SYNC_HOOK_STATE 5
+#define SYNC_NETDEVS 6
+#define NO_FD 4294967295
 #define MOUNT_NEW 0
 #define MOUNT_BIND 1
 
@@ -55,7 +58,16 @@ enum op_code {
   OP_WAIT_FIFO = 34,
   OP_EXEC = 35,
   OP_CONSOLE = 36,
-  OP__COUNT = 37
+  OP_PERSONALITY = 37,
+  OP_IOPRIO = 38,
+  OP_SCHEDULER = 39,
+  OP_CPU_AFFINITY = 40,
+  OP_MEMPOLICY = 41,
+  OP_EXEC_LABEL = 42,
+  OP_HOOK_STATE = 43,
+  OP_RUN_HOOK = 44,
+  OP_MOUNT_TREE = 45,
+  OP__COUNT = 46
 };
 
 #define OP_MAX_ARGS 10
@@ -99,6 +111,15 @@ static const struct op_def op_defs[OP__COUNT] = {
   [OP_WAIT_FIFO] = { "WAIT_FIFO", 0, { 0 } },
   [OP_EXEC] = { "EXEC", 2, { ARG_STRV, ARG_STRV } },
   [OP_CONSOLE] = { "CONSOLE", 5, { ARG_U32, ARG_U32, ARG_U32, ARG_U32, ARG_U32 } },
+  [OP_PERSONALITY] = { "PERSONALITY", 1, { ARG_U32 } },
+  [OP_IOPRIO] = { "IOPRIO", 1, { ARG_U32 } },
+  [OP_SCHEDULER] = { "SCHEDULER", 7, { ARG_U32, ARG_U64, ARG_U32, ARG_U32, ARG_U64, ARG_U64, ARG_U64 } },
+  [OP_CPU_AFFINITY] = { "CPU_AFFINITY", 1, { ARG_U32V } },
+  [OP_MEMPOLICY] = { "MEMPOLICY", 2, { ARG_U32, ARG_U64V } },
+  [OP_EXEC_LABEL] = { "EXEC_LABEL", 2, { ARG_STR, ARG_STR } },
+  [OP_HOOK_STATE] = { "HOOK_STATE", 1, { ARG_STR } },
+  [OP_RUN_HOOK] = { "RUN_HOOK", 6, { ARG_U32, ARG_STR, ARG_STRV, ARG_STRV, ARG_U32, ARG_STR } },
+  [OP_MOUNT_TREE] = { "MOUNT_TREE", 6, { ARG_U32, ARG_STR, ARG_U64, ARG_U64V, ARG_U64, ARG_U64 } },
 };
 
 #define A_SYNC_kind 0
@@ -168,3 +189,30 @@ static const struct op_def op_defs[OP__COUNT] = {
 #define A_CONSOLE_cols 2
 #define A_CONSOLE_uid 3
 #define A_CONSOLE_console 4
+#define A_PERSONALITY_persona 0
+#define A_IOPRIO_value 0
+#define A_SCHEDULER_policy 0
+#define A_SCHEDULER_flags 1
+#define A_SCHEDULER_nice 2
+#define A_SCHEDULER_priority 3
+#define A_SCHEDULER_runtime 4
+#define A_SCHEDULER_deadline 5
+#define A_SCHEDULER_period 6
+#define A_CPU_AFFINITY_cpus 0
+#define A_MEMPOLICY_mode 0
+#define A_MEMPOLICY_nodes 1
+#define A_EXEC_LABEL_attr 0
+#define A_EXEC_LABEL_label 1
+#define A_HOOK_STATE_status 0
+#define A_RUN_HOOK_fd 0
+#define A_RUN_HOOK_path 1
+#define A_RUN_HOOK_argv 2
+#define A_RUN_HOOK_envp 3
+#define A_RUN_HOOK_timeout 4
+#define A_RUN_HOOK_name 5
+#define A_MOUNT_TREE_fd 0
+#define A_MOUNT_TREE_dst 1
+#define A_MOUNT_TREE_flags 2
+#define A_MOUNT_TREE_propagation 3
+#define A_MOUNT_TREE_attr_set 4
+#define A_MOUNT_TREE_attr_clr 5

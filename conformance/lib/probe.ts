@@ -23,7 +23,8 @@ export const probePath: string = path.join(repoRoot, 'build', 'conformance', 'pr
 /** Report options, each taking one argument except `--unshare`. */
 export type ProbeOption =
   | '--stat' | '--read' | '--write' | '--mkdir' | '--sysctl' | '--ls' | '--readlink' | '--exec'
-  | '--syscall' | '--kill' | '--unshare' | '--mknod' | '--chown' | '--setuid' | '--mount-tmpfs' | '--escape-stat';
+  | '--syscall' | '--kill' | '--unshare' | '--mknod' | '--chown' | '--setuid' | '--mount-tmpfs' | '--escape-stat'
+  | '--netdev' | '--out';
 
 export interface IdSet {
   real: number | null;
@@ -228,6 +229,15 @@ export interface ProbeReport {
   mountTmpfs: Record<string, OpResult>;
   /** After a chroot escape attempt (chroot, climb "..", chroot "."): can PATH be reached? */
   escapeStat: Record<string, OpResult>;
+
+  /** sched_getattr(2) of the process */
+  schedAttr?: { policy: number; flags: number; nice: number; priority: number; runtime: number; deadline: number; period: number } | null;
+  /** get_mempolicy(2): mode without its MPOL_F_* flags (flags apart), nodes as a list "0-1,3" */
+  mempolicy?: { mode: number; flags: number; nodes: string } | null;
+  /** whole seconds of CLOCK_MONOTONIC and CLOCK_BOOTTIME */
+  clocks?: { monotonic: number; boottime: number };
+  /** --netdev NAME */
+  netdev?: Record<string, { exists: boolean; index: number; addresses: string[]; up: boolean }>;
 
   /** field name -> strerror() text for every null value above */
   errors: Record<string, string>;

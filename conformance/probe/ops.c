@@ -29,7 +29,7 @@ extern char **environ;
 
 enum op {
 	OP_STAT, OP_READ, OP_WRITE, OP_MKDIR, OP_SYSCTL, OP_LS, OP_READLINK, OP_EXEC,
-	OP_SYSCALL, OP_KILL, OP_MKNOD, OP_CHOWN, OP_SETUID, OP_MOUNT_TMPFS, OP_ESCAPE_STAT,
+	OP_SYSCALL, OP_KILL, OP_MKNOD, OP_CHOWN, OP_SETUID, OP_MOUNT_TMPFS, OP_ESCAPE_STAT, OP_NETDEV,
 	OP_UNSHARE, /* the only option without an argument */
 	NOPS
 };
@@ -52,6 +52,7 @@ static const struct { const char *option, *key; } ops[NOPS] = {
 	[OP_SETUID] = {"--setuid", "setuid"},
 	[OP_MOUNT_TMPFS] = {"--mount-tmpfs", "mountTmpfs"},
 	[OP_ESCAPE_STAT] = {"--escape-stat", "escapeStat"},
+	[OP_NETDEV] = {"--netdev", "netdev"},
 };
 
 static struct json results[NOPS]; /* one object per operation kind */
@@ -396,6 +397,7 @@ static void run_op(enum op op, const char *arg)
 		json_ok_or_errno(j, mount("tmpfs", arg, "tmpfs", 0, NULL) < 0 ? errno : 0);
 		break;
 	case OP_ESCAPE_STAT: json_ok_or_errno(j, do_escape_stat(arg)); break;
+	case OP_NETDEV: op_netdev(j, arg); break;
 	default: break;
 	}
 }

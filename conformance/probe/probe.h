@@ -76,6 +76,12 @@ void ops_parse(int argc, char **argv);
 /* Run the requested operations in order and add their fields to out. */
 void ops_run(struct json *out);
 
+/* ---- extra.c: scheduling attributes, memory policy, clocks, network devices, --out ---- */
+
+void report_extra(struct json *out, struct json *errs);
+void op_netdev(struct json *j, const char *name);
+const char *take_out_option(int *argc, char **argv);
+
 /* ---- main.c, report.c, commands.c ---- */
 
 extern char **probe_argv; /* the probe's own argv */

@@ -788,6 +788,7 @@ static void report_stdio(void)
 int cmd_report(int argc, char **argv)
 {
 	/* argv[0] is "report" or the first option; check everything before acting */
+	const char *out_file = take_out_option(&argc, argv);
 	ops_parse(argc, argv);
 
 	json_init(&out);
@@ -820,6 +821,7 @@ int cmd_report(int argc, char **argv)
 	report_oom_score_adj();
 	report_sched();
 	report_affinity();
+	report_extra(&out, &errs);
 	report_cgroup();
 	report_mounts();
 	report_fds();
@@ -834,5 +836,11 @@ int cmd_report(int argc, char **argv)
 	json_obj_end(&out);
 	json_append(&out, "\n", 1);
 
-	return json_write_fd(&out, 1) == 0 ? 0 : 1;
+	int fd = 1;
+	if (out_file) {
+		fd = open(out_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return 1;
+	}
+	return json_write_fd(&out, fd) == 0 ? 0 : 1;
 }

@@ -71,6 +71,22 @@ function psJson(id: string): number[] | null {
   return JSON.parse(r.stdout);
 }
 
+/** The pids in a container's cgroup (pids hierarchy, sub-cgroups included), read on the host: for polling, which
+ * through the CLI costs a second per call in the v2 VM. Assertions use `ps` itself. */
+function pidsOnHost(cgPath: string): number[] {
+  const out: number[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(dir, e.name));
+    out.push(...readFile(path.join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number));
+  };
+  try {
+    walk(hostDir(cgPath, 'pids'));
+  } catch {
+    // gone
+  }
+  return out.sort((a, b) => a - b);
+}
+
 /** Alive and not a zombie. */
 function running(pid: number): boolean {
   try {
@@ -158,7 +174,10 @@ t.test('limits on the host, update changes them live (visible inside) and persis
   t.equal(readFile(hostFile(cgPath, 'cpuMax')), v2 ? '20000 100000' : '20000', 'cpu quota updated, period kept');
   t.equal(await seenInside(b, '30'), '30', 'the container sees the new pids.max');
 
-  r = hako.run(['update', '--resources', '-', id], { input: '{"pids":{"limit":25},"cpu":{"shares":1024}}\n' });
+  r = hako.run(['update', '--resources', '-', id], {
+    // containerd sends the spec's device rules along: update leaves device rules alone.
+    input: '{"pids":{"limit":25},"cpu":{"shares":1024},"devices":[{"allow":false,"access":"rwm"}]}\n',
+  });
   t.equal(r.code, 0, `update --resources -: ${r.stderr}`);
   t.equal(readFile(hostFile(cgPath, 'pids')), '25');
   t.equal(readFile(hostFile(cgPath, 'weight')), v2 ? '39' : '1024', 'cpu shares updated');
@@ -168,7 +187,7 @@ t.test('limits on the host, update changes them live (visible inside) and persis
   const state = JSON.parse(fs.readFileSync(path.join(hako.root, id, 'state.json'), 'utf8'));
   t.same(state.config.linux.resources, {
     memory: { limit: 128 * 1024 * 1024 }, pids: { limit: 25 }, cpu: { quota: 20000, period: 100000, shares: 1024 },
-  }, 'merged resources in state.json');
+  }, 'merged resources in state.json (device rules unchanged)');
 
   const file = hako.file('resources.json');
   fs.writeFileSync(file, '{"memory":{"limit":"lots"},"pids":{"limit":1.5}}');
@@ -273,12 +292,13 @@ t.test('resume works after the init died while frozen (containerd relies on it)'
 });
 
 t.test('events --stats: one record with plausible numbers from the real counters', { skip }, async (t) => {
+  const statsPath = cgroupName('stats');
   const b = suite.bundle(['/bin/sh', '-c', 'sleep 1000 & /bin/probe alloc 8 && exec sleep 1000'], (s) => {
-    s.linux!.cgroupsPath = cgroupName('stats');
+    s.linux!.cgroupsPath = statsPath;
     s.linux!.resources = { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 50 } };
   });
   const id = runDetached(t, b);
-  await hako.waitFor('two processes', () => (psJson(id) ?? []).length >= 2);
+  await hako.waitFor('two processes', () => pidsOnHost(statsPath).length >= 2);
   const r = hako.run(['events', '--stats', id]);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout.split('\n').filter(Boolean).length, 1, 'exactly one line');
@@ -369,6 +389,21 @@ t.test('events streams a stats record every --interval and ends when the contain
   t.equal(code, 0, 'events exits by itself once the container is gone');
 });
 
+t.test('events ends when the container stops (its cgroup still there)', { skip }, async (t) => {
+  const b = suite.bundle(['/bin/sh', '-c', 'while [ ! -e /tmp/stop ]; do sleep 0.05; done'], (s) => {
+    s.linux!.cgroupsPath = cgroupName('evstop');
+  });
+  const id = runDetached(t, b);
+  const ev = streamEvents(['--interval', '100ms', id]);
+  t.teardown(() => ev.proc.kill('SIGKILL'));
+  t.match(await ev.next(), { type: 'stats', id });
+  fs.writeFileSync(path.join(b.rootfs, 'tmp', 'stop'), '');
+  const code = await Promise.race([ev.exited, sleep(10_000).then(() => 'timeout')]);
+  t.equal(code, 0, 'events exits once the container has stopped');
+  t.equal(hako.state(id)?.status, 'stopped');
+  t.equal(hako.run(['delete', id]).code, 0);
+});
+
 t.test('events reports an OOM kill in the container', { skip }, async (t) => {
   const b = suite.bundle(['/bin/sh', '-c',
     'while [ ! -e /tmp/go ]; do sleep 0.05; done; /bin/probe alloc 256; echo $? > /tmp/alloc-status; exec sleep 1000'], (s) => {
@@ -399,7 +434,7 @@ t.test('ps: json lists every pid in the cgroup (sub-cgroups included), table fil
   });
   const id = runDetached(t, b);
   const init = hako.state(id)!.pid;
-  await hako.waitFor('three processes', () => (psJson(id) ?? []).length === 3);
+  await hako.waitFor('three processes', () => pidsOnHost(cgPath).length === 3);
   const pids = psJson(id)!;
   t.ok(pids.includes(init), 'the init is listed');
   t.same(pids, [...pids].sort((a, b) => a - b), 'sorted');
@@ -447,15 +482,16 @@ t.test('ps --format json prints null for a container with no processes left', { 
 });
 
 t.test('kill --all signals every process in the cgroup; kill SIGKILL sweeps a shared pid namespace', { skip }, async (t) => {
+  const killPath = cgroupName('killall');
   const b = suite.bundle(['/bin/sh', '-c', 'sleep 1001 & sleep 1002 & trap "" TERM; while :; do sleep 1; done'], (s) => {
-    s.linux!.cgroupsPath = cgroupName('killall');
+    s.linux!.cgroupsPath = killPath;
     withoutNamespace(s, 'pid');
   });
   const id = runDetached(t, b);
   const init = hako.state(id)!.pid;
   let sleepers: number[] = [];
   await hako.waitFor('the two sleepers', () => {
-    sleepers = (psJson(id) ?? []).filter((p) => { try { return /^sleep 100[12]/.test(readFile(`/proc/${p}/cmdline`).replace(/\0/g, ' ')); } catch { return false; } });
+    sleepers = pidsOnHost(killPath).filter((p) => { try { return /^sleep 100[12]/.test(readFile(`/proc/${p}/cmdline`).replace(/\0/g, ' ')); } catch { return false; } });
     return sleepers.length === 2;
   });
   let r = hako.run(['kill', '--all', id, 'TERM']);
@@ -466,6 +502,7 @@ t.test('kill --all signals every process in the cgroup; kill SIGKILL sweeps a sh
   t.equal(hako.state(id)?.status, 'running');
 
   const rest = psJson(id)!;
+  t.ok(rest.includes(init), 'ps lists the init');
   r = hako.run(['kill', id, 'KILL']);
   t.equal(r.code, 0, r.stderr);
   await hako.waitFor('every process to die', () => rest.every((p) => !running(p)));
@@ -485,7 +522,7 @@ t.test('delete --force kills the extra processes of a shared pid namespace and r
     withoutNamespace(s, 'pid');
   });
   const id = runDetached(t, b);
-  await hako.waitFor('three processes', () => (psJson(id) ?? []).length === 3);
+  await hako.waitFor('three processes', () => pidsOnHost(cgPath).length === 3);
   const pids = psJson(id)!;
   let r = hako.run(['delete', id]);
   t.equal(r.code, 1, 'a running container needs --force');
@@ -541,7 +578,17 @@ t.test('delete removes only the cgroup directories it created', { skip }, async 
   }
   t.equal(hako.run(['delete', '--force', id2]).code, 0);
   for (const m of mounts) {
-    t.notOk(fs.existsSync(path.join(m, parent, 'mid')), `${m}${parent}/mid (created by the second container) removed`);
+    t.notOk(fs.existsSync(path.join(m, parent, 'mid', 'leaf2')), `${m}${parent}/mid/leaf2 removed`);
+    t.ok(fs.existsSync(path.join(m, parent, 'mid')), `${m}${parent}/mid (made by the first container, not this one) is left`);
+  }
+  // Alone under a parent it created: the container removes that parent too, and nothing above it.
+  const b3 = suite.bundle(['/bin/sleep', '1000'], (s) => {
+    s.linux!.cgroupsPath = `${parent}/mid2/leaf`;
+  });
+  const id3 = runDetached(t, b3);
+  t.equal(hako.run(['delete', '--force', id3]).code, 0);
+  for (const m of mounts) {
+    t.notOk(fs.existsSync(path.join(m, parent, 'mid2')), `${m}${parent}/mid2 (created by the container) removed`);
     t.ok(fs.existsSync(path.join(m, parent)), `${m}${parent} (pre-existing) survives`);
   }
 });
@@ -554,6 +601,20 @@ t.test('a container with a 1 MiB memory limit runs `echo it works`', { skip }, a
   const r = suite.runBundle(b);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'it works\n');
+});
+
+t.test('a memory limit too low for the init itself: create fails with a hint and leaves nothing behind', { skip }, async (t) => {
+  const cgPath = cgroupName('toolow');
+  const b = suite.bundle(['/bin/echo', 'it', 'works'], (s) => {
+    s.linux!.cgroupsPath = cgPath;
+    s.linux!.resources = { memory: { limit: 64 * 1024 } };
+  });
+  const id = hako.id();
+  const r = hako.run(['create', '--bundle', b.dir, id]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /OOM-killed it: memory limit too low\?/);
+  t.equal(hako.state(id), null, 'no state');
+  t.notOk(fs.existsSync(hostDir(cgPath, 'memory')), 'no cgroup');
 });
 
 t.test('a pids limit of 20 contains a fork bomb', { skip }, async (t) => {

@@ -155,3 +155,17 @@ t.test('cwd is created when missing and used', async (t) => {
   });
   t.equal(r.cwd, '/work/dir');
 });
+
+t.test('rootfsPropagation applies to the container\'s /', async (t) => {
+  const cases: [NonNullable<NonNullable<Spec['linux']>['rootfsPropagation']>, RegExp | null][] = [
+    ['shared', /shared:\d+/], ['unbindable', /unbindable/], ['private', null],
+  ];
+  for (const [prop, expect] of cases) {
+    const r = suite.probe(t, [], (s) => {
+      s.linux!.rootfsPropagation = prop;
+    });
+    const root = mountAt(r, '/');
+    if (expect) t.match(root?.optional, expect, `${prop}: ${root?.optional}`);
+    else t.equal(root?.optional, '', `${prop}: no propagation fields`);
+  }
+});

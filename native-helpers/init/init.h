@@ -67,3 +67,23 @@ void op_console(const struct op *op);
 
 /* seccomp.c */
 void op_seccomp(const struct op *op);
+
+/* proc.c: process attributes */
+void op_personality(const struct op *op);
+void op_ioprio(const struct op *op);
+void op_scheduler(const struct op *op);
+void op_cpu_affinity(const struct op *op);
+void op_mempolicy(const struct op *op);
+void op_exec_label(const struct op *op);
+
+/* hooks.c: createContainer and startContainer hooks, run by the init in the container's namespaces */
+void op_hook_state(const struct op *op);
+void op_run_hook(const struct op *op);
+/* After `start` (WAIT_FIFO): the exec fifo's write end, kept open (close-on-exec) until EXEC so that a failure
+ * (a startContainer hook) reaches `start`, which reads until EOF; -1 before. `fail_where` names the failing
+ * config field in that report. */
+extern int fifo_report_fd;
+extern const char *fail_where;
+
+/* mount-tree.c: idmapped mounts */
+void op_mount_tree(const struct op *op);

@@ -73,7 +73,8 @@ static void op_wait_fifo(void) {
   do fd = openat(proc_fd_dir, name, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) fail(errno, "open exec fifo");
   if (write(fd, "0", 1) != 1) fail(errno, "write exec fifo");
-  close(fd);
+  /* Kept open until EXEC closes it: `start` reads until EOF, and a later failure is written here for it. */
+  fifo_report_fd = fd;
   close(fifo_fd);
   close(proc_fd_dir);
 }
@@ -143,6 +144,15 @@ static void run(const struct op *op) {
   case OP_WAIT_FIFO: op_wait_fifo(); break;
   case OP_EXEC: op_exec(op); break;
   case OP_CONSOLE: op_console(op); break;
+  case OP_PERSONALITY: op_personality(op); break;
+  case OP_IOPRIO: op_ioprio(op); break;
+  case OP_SCHEDULER: op_scheduler(op); break;
+  case OP_CPU_AFFINITY: op_cpu_affinity(op); break;
+  case OP_MEMPOLICY: op_mempolicy(op); break;
+  case OP_EXEC_LABEL: op_exec_label(op); break;
+  case OP_HOOK_STATE: op_hook_state(op); break;
+  case OP_RUN_HOOK: op_run_hook(op); break;
+  case OP_MOUNT_TREE: op_mount_tree(op); break;
   default: fail(EINVAL, "unknown op %u", op->code);
   }
 }

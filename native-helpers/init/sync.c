@@ -1,5 +1,6 @@
 /* The sync socket: typed SOCK_SEQPACKET messages between the init and the runtime. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 int sync_fd = -1;
 int current_op = -1;
+int fifo_report_fd = -1;
+const char *fail_where;
 
 struct msg_hdr {
   uint32_t type;
@@ -44,8 +47,13 @@ void fail(int err, const char *fmt, ...) {
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
   if (sync_send(MSG_ERROR, 0, err, text) < 0) {
-    /* Nobody listens any more (after start): stderr is the container's stderr. */
-    dprintf(2, "hako-init: %s: %s\n", text, strerror(err));
+    /* Nobody listens any more (after start): stderr is the container's stderr, and `start` reads the exec fifo
+     * until EOF, so it gets the same report (a write to a fifo nobody reads must not kill us). */
+    dprintf(2, "hako-init: %s%s%s\n", text, err ? ": " : "", err ? strerror(err) : "");
+    if (fifo_report_fd >= 0) {
+      signal(SIGPIPE, SIG_IGN);
+      dprintf(fifo_report_fd, "%s: %s%s%s", fail_where ? fail_where : "container init", text, err ? ": " : "", err ? strerror(err) : "");
+    }
   }
   _exit(1);
 }

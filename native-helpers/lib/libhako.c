@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define MAX_FDS 256
@@ -307,4 +308,22 @@ int hako_poll(int fd, int events, int timeout_ms) {
   do r = poll(&p, 1, timeout_ms); while (r < 0 && errno == EINTR);
   if (r < 0) return -errno;
   return r == 0 ? 0 : p.revents;
+}
+
+/* cfmakeraw on a terminal (runc's raw mode: also no output processing, unlike libuv's), its previous modes saved
+ * into saved (cap bytes) for hako_tty_restore. Returns the size saved or -errno. */
+int hako_tty_raw(int fd, void *saved, int cap) {
+  struct termios t;
+  if (cap < (int)sizeof t) return -EINVAL;
+  if (tcgetattr(fd, &t)) return -errno;
+  memcpy(saved, &t, sizeof t);
+  cfmakeraw(&t);
+  if (tcsetattr(fd, TCSANOW, &t)) return -errno;
+  return (int)sizeof t;
+}
+
+int hako_tty_restore(int fd, const void *saved) {
+  struct termios t;
+  memcpy(&t, saved, sizeof t);
+  return tcsetattr(fd, TCSANOW, &t) ? -errno : 0;
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseFlags, parseGlobals, type FlagSpec, type GlobalOptions, type Parsed } from './args';
 import { configureLog, log } from './log';
 import { HakoError } from '../util/errors';
+import { UPDATE_FLAG_NAMES } from '../lifecycle/update-flags';
 
 interface Command {
   usage: string;
@@ -43,12 +44,6 @@ function createOptions(p: Parsed, g: GlobalOptions, root: string) {
   };
 }
 
-// runc's per-field `update` flags (the table lives in lifecycle/update, loaded only by `update`).
-const UPDATE_FLAG_NAMES = [
-  'blkio-weight', 'cpu-period', 'cpu-quota', 'cpu-burst', 'cpu-share', 'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-cpus',
-  'cpuset-mems', 'cpu-idle', 'memory', 'memory-reservation', 'memory-swap', 'pids-limit', 'l3-cache-schema', 'mem-bw-schema',
-] as const;
-
 // Lifecycle modules are required lazily: each command loads only what it uses (start-up time).
 const COMMANDS: Record<string, Command> = {
   create: {
@@ -61,13 +56,55 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   run: {
-    usage: 'run [--bundle DIR] [--detach] [--keep] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <id>',
+    usage: 'run [--bundle DIR] [--detach] [--keep] [--pid-file FILE] [--no-pivot] [--preserve-fds N] [--console-socket PATH] <id>',
     summary: 'create and start a container; in the foreground, wait for it and exit with its exit code',
     flags: { ...CREATE_FLAGS, booleans: [...CREATE_FLAGS.booleans!, 'detach', 'keep'], alias: { b: 'bundle', d: 'detach' } },
     args: 1,
     async run(p, g, root) {
       const { run } = await import('../lifecycle/run');
       return run({ ...createOptions(p, g, root), detach: p.flags.detach === true, keep: p.flags.keep === true });
+    },
+  },
+  exec: {
+    usage: 'exec [--process FILE | [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]... [--cap CAP]... '
+      + '[--no-new-privs] [--tty]] [--detach] [--pid-file FILE] [--console-socket PATH] [--preserve-fds N] [--cgroup [CTRL:]PATH]... '
+      + '[--ignore-paused] <id> [command [args...]]',
+    summary: 'run a new process in a container; in the foreground, exit with its exit code (255: exec failed)',
+    flags: {
+      strings: ['process', 'cwd', 'user', 'apparmor', 'process-label', 'console-socket', 'pid-file', 'preserve-fds', 'pidfd-socket'],
+      lists: ['env', 'additional-gids', 'cap', 'cgroup'],
+      booleans: ['tty', 'detach', 'no-new-privs', 'ignore-paused', 'no-subreaper'],
+      alias: { p: 'process', t: 'tty', d: 'detach', u: 'user', e: 'env', g: 'additional-gids', c: 'cap' },
+      stopEarly: true,
+    },
+    args: [1, Number.MAX_SAFE_INTEGER],
+    async run(p, _g, root) {
+      const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+      if (p.flags['pidfd-socket']) throw new HakoError('exec failed: --pidfd-socket is not supported yet', 255);
+      const { exec } = await import('../lifecycle/exec');
+      return exec({
+        root,
+        id: p.args[0]!,
+        processFile: str(p.flags.process),
+        overrides: {
+          args: p.args.slice(1),
+          cwd: str(p.flags.cwd),
+          env: list(p.flags.env),
+          user: str(p.flags.user),
+          additionalGids: list(p.flags['additional-gids']),
+          caps: list(p.flags.cap),
+          noNewPrivs: p.flags['no-new-privs'] === true ? true : undefined,
+          apparmor: str(p.flags.apparmor),
+          processLabel: str(p.flags['process-label']),
+          tty: p.flags.tty === true,
+        },
+        consoleSocket: str(p.flags['console-socket']),
+        detach: p.flags.detach === true,
+        pidFile: str(p.flags['pid-file']),
+        preserveFds: num(p.flags['preserve-fds'], 'preserve-fds'),
+        ignorePaused: p.flags['ignore-paused'] === true,
+        cgroups: list(p.flags.cgroup),
+      });
     },
   },
   start: {

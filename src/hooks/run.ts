@@ -1,6 +1,9 @@
-// Hooks the runtime runs itself, on the host: prestart, createRuntime, poststart, poststop.
+// Hooks the runtime runs itself, on the host: prestart, createRuntime, poststart, poststop (createContainer and
+// startContainer run in the container: plan/hooks.ts, native-helpers/init/hooks.c).
 // Each gets the container's state JSON on stdin, exactly its own args (args[0] is argv[0]) and env.
 import type * as childProcess from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type { Hook, HookName, Spec, State } from '../spec/types';
 import { HakoError } from '../util/errors';
 
@@ -18,24 +21,64 @@ function describeFailure(hook: Hook, r: childProcess.SpawnSyncReturns<Buffer>): 
   return null;
 }
 
-/** Run the hooks of one kind in order; the first failure throws, naming the hook's config path and outcome. */
-export function runHooks(kind: HookName, hooks: Hook[] | undefined, state: State): void {
-  if (!hooks?.length) return;
-  // Loaded only when there are hooks to run: child_process costs ~4 ms of start-up.
-  const child = require('node:child_process') as typeof childProcess;
-  hooks.forEach((hook, i) => {
-    const r = child.spawnSync(hook.path, (hook.args ?? []).slice(1), {
+/** Run one hook; null when it succeeded, else the failure message naming its config path and outcome. */
+function runHook(child: typeof childProcess, kind: HookName, i: number, hook: Hook, state: State): string | null {
+  const stdin = stateFile(state);
+  let r: childProcess.SpawnSyncReturns<Buffer>;
+  try {
+    r = child.spawnSync(hook.path, (hook.args ?? []).slice(1), {
       argv0: hook.args?.[0] ?? hook.path,
       env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-      input: JSON.stringify(state),
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [stdin, 'pipe', 'pipe'],
       timeout: hook.timeout ? hook.timeout * 1000 : undefined,
       killSignal: 'SIGKILL',
     });
-    const failure = describeFailure(hook, r);
-    if (failure) {
-      const stderr = r.stderr?.toString().trim();
-      throw new HakoError(`/hooks/${kind}/${i}: hook ${hook.path} ${failure}${stderr ? `: ${stderr}` : ''}`);
-    }
+  } finally {
+    fs.closeSync(stdin);
+  }
+  const failure = describeFailure(hook, r);
+  if (!failure) return null;
+  const stderr = r.stderr?.toString().trim();
+  return `/hooks/${kind}/${i}: hook ${hook.path} ${failure}${stderr ? `: ${stderr}` : ''}`;
+}
+
+const O_TMPFILE = 0o20000000 | fs.constants.O_DIRECTORY;
+
+/**
+ * The state JSON as a read-only fd at offset 0 for the hook's stdin: an unlinked temporary file, not Node's
+ * stdin pipe, which is a socket (a hook that opens /dev/stdin would get ENXIO; runc gives hooks a pipe).
+ */
+function stateFile(state: State): number {
+  const tmp = fs.openSync(os.tmpdir(), O_TMPFILE | fs.constants.O_RDWR, 0o600);
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(state));
+    return fs.openSync(`/proc/self/fd/${tmp}`, 'r');
+  } finally {
+    fs.closeSync(tmp);
+  }
+}
+
+// Loaded only when there are hooks to run: child_process costs ~4 ms of start-up.
+const childProcessModule = () => require('node:child_process') as typeof childProcess;
+
+/** Run the hooks of one kind in order; the first failure throws, naming the hook's config path and outcome
+ * (prestart, createRuntime: the runtime-spec stops the container). */
+export function runHooks(kind: HookName, hooks: Hook[] | undefined, state: State): void {
+  if (!hooks?.length) return;
+  const child = childProcessModule();
+  hooks.forEach((hook, i) => {
+    const failure = runHook(child, kind, i, hook, state);
+    if (failure) throw new HakoError(failure);
+  });
+}
+
+/** Run every hook of one kind; each failure is only a warning and the rest still run (poststart, poststop:
+ * "the runtime MUST log a warning, but the remaining hooks and lifecycle continue"). */
+export function runHooksWarn(kind: HookName, hooks: Hook[] | undefined, state: State, warn: (message: string) => void): void {
+  if (!hooks?.length) return;
+  const child = childProcessModule();
+  hooks.forEach((hook, i) => {
+    const failure = runHook(child, kind, i, hook, state);
+    if (failure) warn(`${kind} hook failed: ${failure}`);
   });
 }

@@ -25,6 +25,8 @@ interface Lib {
   dup: Fn;
   pipe: Fn;
   poll: Fn;
+  ttyRaw: Fn;
+  ttyRestore: Fn;
 }
 
 let lib: Lib | undefined;
@@ -55,6 +57,8 @@ function load(): Lib {
     dup: f('int hako_dup(int fd)'),
     pipe: f('int hako_pipe(_Out_ int *out)'),
     poll: f('int hako_poll(int fd, int events, int timeout_ms)'),
+    ttyRaw: f('int hako_tty_raw(int fd, _Out_ uint8_t *saved, int cap)'),
+    ttyRestore: f('int hako_tty_restore(int fd, const uint8_t *saved)'),
   };
   return lib;
 }
@@ -207,4 +211,15 @@ export const POLLHUP = 0x10;
 /** poll(2) on one fd: its revents, or 0 when timeoutMs passed. */
 export function poll(fd: number, events: number, timeoutMs: number): number {
   return check(load().poll(fd, events, timeoutMs), 'poll');
+}
+
+/** Put a terminal in raw mode (cfmakeraw); returns its previous modes for ttyRestore. */
+export function ttyRaw(fd: number): Buffer {
+  const saved = Buffer.alloc(256);
+  const n = check(load().ttyRaw(fd, saved, saved.length), 'set the terminal to raw mode');
+  return saved.subarray(0, n);
+}
+
+export function ttyRestore(fd: number, saved: Buffer): void {
+  check(load().ttyRestore(fd, saved), 'restore the terminal mode');
 }

@@ -13,7 +13,8 @@ import { readCgroupHost } from '../cgroups/host';
 import { resolveCgroupPaths } from '../cgroups/paths';
 import { newManager, type CgroupManager } from '../cgroups/manager';
 import { withDeviceRules } from '../cgroups/merge';
-import { hookState, runHooks } from '../hooks/run';
+import { hookState, runHooks, runHooksWarn } from '../hooks/run';
+import { answerHookStates, makeIdmappedTrees, netDevicesIn, openContainerHooks } from './create-extras';
 import { compileSeccomp } from '../seccomp/compile';
 import { containerProcessState, sendToListener } from '../seccomp/listener';
 import { OCI_VERSION } from './default-spec';
@@ -65,13 +66,12 @@ function rootfsPath(spec: Spec, bundle: string): string {
 }
 
 function writeIdMaps(pid: number, spec: Spec): void {
-  const lines = (maps = spec.linux?.uidMappings) => (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
   for (const [file, maps, pointer] of [
     ['uid_map', spec.linux?.uidMappings, '/linux/uidMappings'],
     ['gid_map', spec.linux?.gidMappings, '/linux/gidMappings'],
   ] as const) {
     try {
-      fs.writeFileSync(`/proc/${pid}/${file}`, lines(maps));
+      fs.writeFileSync(`/proc/${pid}/${file}`, (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join(''));
     } catch (err) {
       throw new SysError(`${pointer}: write /proc/${pid}/${file}`, nodeErrno(err) ?? 22);
     }
@@ -96,6 +96,8 @@ function openJoinedNamespaces(spec: Spec, opened: number[]): Partial<Record<Linu
 
 class Undo {
   private steps: (() => void)[] = [];
+  /** Whether the container's cgroup has OOM-killed a process (set once the cgroup exists): explains a failure. */
+  oomKilled: () => boolean = () => false;
   push(step: () => void): void {
     this.steps.push(step);
   }
@@ -139,6 +141,8 @@ export async function create(o: CreateOptions): Promise<ContainerRecord> {
     try {
       return setUp(o, spec, exactIntegers, bundle, rootfs, pidFile, undo);
     } catch (err) {
+      // Like runc and crun: an init killed by the memory limit gets a hint, not only "exited unexpectedly".
+      if (err instanceof HakoError && undo.oomKilled()) err.message += ' (the container\'s cgroup OOM-killed it: memory limit too low?)';
       undo.run();
       throw err;
     }
@@ -159,6 +163,7 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
   const cgroupPaths = resolveCgroupPaths(host, spec.linux?.cgroupsPath, o.id);
   const cgroups: CgroupManager = newManager(host, { ...cgroupPaths, created: [] });
   undo.push(() => cgroups.destroy());
+  undo.oomKilled = () => cgroups.oomCount() > 0;
   cgroups.create();
   cgroups.apply(withDeviceRules(spec.linux?.resources, spec.linux?.devices));
 
@@ -170,6 +175,9 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
   const rootGid = spec.linux?.gidMappings?.find((m) => m.containerID === 0);
   if (fresh.has('user') && (rootMap || rootGid)) fs.chownSync(fifo, rootMap?.hostID ?? 0, rootGid?.hostID ?? 0);
 
+  // runtime-spec: a create that fails from here on (a failing prestart, createRuntime or createContainer hook
+  // included) goes on with destroy and then poststop, as runc's does.
+  undo.push(() => runHooksWarn('poststop', spec.hooks?.poststop, hookState(spec, o.id, bundle, 'stopped'), (m) => log.warn(m)));
   const opened: number[] = [];
   let session: InitSession;
   const stdio = initStdio(terminal);
@@ -183,6 +191,8 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
       consoleFd = o.consoleFd !== undefined ? native.dup(o.consoleFd) : native.unixSocketConnect(o.consoleSocket!);
       opened.push(consoleFd);
     }
+    const hookFds = openContainerHooks(spec, opened);
+    const trees = makeIdmappedTrees(spec, bundle, opened);
     const { extra } = fdLayout(preserved);
     // Host fds go to the init at extra(i), in `opened` order.
     const slot = (fd: number) => extra(opened.indexOf(fd));
@@ -199,6 +209,8 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
       id: o.id,
       noNewKeyring: o.noNewKeyring,
       seccomp,
+      hookFds: hookFds.map(slot),
+      trees: new Map([...trees].map(([i, fd]) => [i, slot(fd)])),
       consoleFd: consoleFd !== undefined ? slot(consoleFd) : undefined,
     });
     session = new InitSession(plan, opened, preserved, stdio.fds);
@@ -216,6 +228,7 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
     writeIdMaps(session.initPid, spec);
     session.ok();
   }
+  undo.push(netDevicesIn(session, spec));
   if (spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length) {
     session.expectSync(SYNC_CREATE_RUNTIME);
     const state = hookState(spec, o.id, bundle, 'creating', session.childPid);
@@ -223,6 +236,7 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
     runHooks('createRuntime', spec.hooks.createRuntime, state);
     session.ok();
   }
+  answerHookStates(session, spec, o.id, bundle);
   if (seccomp?.listener) {
     const listenerFd = session.expectSeccompListener();
     try {

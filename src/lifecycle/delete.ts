@@ -3,11 +3,19 @@ import * as fs from 'node:fs';
 import { containerDir, readRecord, type ContainerRecord } from '../state/record';
 import { isAlive } from '../state/proc';
 import { withLock } from '../state/lock';
-import { hookState, runHooks } from '../hooks/run';
+import { hookState, runHooksWarn } from '../hooks/run';
 import { HakoError } from '../util/errors';
 import { log } from '../cli/log';
 import { cgroupManager, checkId, containerStatus } from './common';
 import { SIGKILL } from './signals';
+
+/** Loaded only for a container with linux.netDevices (koffi). */
+function restoreNetDevices(rec: ContainerRecord, alive: boolean): string[] {
+  if (!Object.keys(rec.config.linux?.netDevices ?? {}).length) return [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { moveNetDevicesBack } = require('./netdev') as typeof import('./netdev');
+  return moveNetDevicesBack(rec.config, rec.pid, alive);
+}
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -36,11 +44,7 @@ export function destroy(root: string, rec: ContainerRecord, force = false): void
     cg.destroy();
   }
   fs.rmSync(containerDir(root, rec.id), { recursive: true, force: true });
-  try {
-    runHooks('poststop', rec.config.hooks?.poststop, hookState(rec.config, rec.id, rec.bundle, 'stopped'));
-  } catch (err) {
-    log.warn(`poststop hook failed: ${(err as Error).message}`);
-  }
+  runHooksWarn('poststop', rec.config.hooks?.poststop, hookState(rec.config, rec.id, rec.bundle, 'stopped'), (m) => log.warn(m));
 }
 
 export async function deleteContainer(root: string, id: string | undefined, force: boolean): Promise<void> {
@@ -61,6 +65,8 @@ export async function deleteContainer(root: string, id: string | undefined, forc
     if ((status === 'running' || status === 'paused') && !force) {
       throw new HakoError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
+    // linux.netDevices go back to the runtime's namespace while the container's can still be reached.
+    for (const w of restoreNetDevices(rec, status !== 'stopped')) log.warn(w);
     if (status !== 'stopped') killAndWait(rec, status);
     destroy(root, rec, force);
   });

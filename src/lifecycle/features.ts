@@ -2,6 +2,7 @@
 import type { Features } from '../spec/types';
 import { CAPABILITIES } from '../spec/names';
 import { KNOWN_MOUNT_OPTIONS } from '../plan/mount-options';
+import { MPOL_FLAGS, MPOL_MODES } from '../plan/process-attrs';
 import { OCI_VERSION } from './default-spec';
 import { VERSION } from './version';
 import { seccompFeatures } from '../seccomp/features';
@@ -12,18 +13,20 @@ export function features(): Features {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
-    hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: KNOWN_MOUNT_OPTIONS,
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: seccomp.seccomp,
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      // Applied where the host has the LSM (create refuses them where it does not).
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
-      netDevices: { enabled: false },
+      memoryPolicy: { modes: Object.keys(MPOL_MODES), flags: Object.keys(MPOL_FLAGS) },
+      mountExtensions: { idmap: { enabled: true } },
+      netDevices: { enabled: true },
     },
     annotations: {
       'org.hako.version': VERSION,

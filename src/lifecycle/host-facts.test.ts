@@ -104,8 +104,10 @@ t.test('callerUmask', async (t) => {
 });
 
 t.test('hostSupport', async (t) => {
+  const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
   t.same(hostSupport(), {
-    apparmor: fs.existsSync('/sys/kernel/security/apparmor'),
+    apparmor: read('/sys/module/apparmor/parameters/enabled').startsWith('Y'),
     selinux: fs.existsSync('/sys/fs/selinux/enforce'),
+    resctrl: / - resctrl /.test(read('/proc/self/mountinfo')),
   });
 });

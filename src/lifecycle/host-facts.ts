@@ -8,9 +8,19 @@ import type { HostSupport } from '../plan/support';
 
 export function hostSupport(): HostSupport {
   return {
-    apparmor: fs.existsSync('/sys/kernel/security/apparmor'),
+    // As runc's apparmor.IsEnabled: the module is loaded and enabled.
+    apparmor: readOr('/sys/module/apparmor/parameters/enabled').startsWith('Y'),
     selinux: fs.existsSync('/sys/fs/selinux/enforce'),
+    resctrl: / - resctrl /.test(readOr('/proc/self/mountinfo')),
   };
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** The caller's umask, from /proc/self/status (process.umask() as a getter is deprecated). */

@@ -102,6 +102,24 @@ export class InitSession {
     native.sendMessage(this.sock, header(MSG_OK));
   }
 
+  /** Wait for a SYNC of the given kind and return the text it carries (HOOK_STATE: the status asked for). */
+  expectSyncText(kind: number): string {
+    for (;;) {
+      const m = this.receive();
+      if (m.type === MSG_CHILD_PID) {
+        this.ok();
+        continue;
+      }
+      if (m.type === MSG_SYNC && m.arg === kind) return m.text;
+      throw new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected sync ${kind})`);
+    }
+  }
+
+  /** OK with a payload (HOOK_STATE: the state JSON). */
+  okWith(text: string): void {
+    native.sendMessage(this.sock, Buffer.concat([header(MSG_OK), Buffer.from(text, 'utf8')]));
+  }
+
   /** Wait until the process has exec'd: the sync socket is close-on-exec, so EOF means EXEC succeeded (after
    * FORK, when CHILD_PID was reported). A failure before that throws, as every op failure does. */
   expectExec(): void {
@@ -176,7 +194,9 @@ export class InitSession {
 
   private describeError(m: InitMessage): string {
     const where = m.op >= 0 && m.op < this.plan.length ? this.plan[m.op]!.where : 'container init';
-    return `${where}: ${m.text}: ${errnoMessage(m.err)}`;
+    // errno 0: a failure with no system error behind it (a hook's exit status): the text says it all.
+    if (m.err === 0 && m.text) return `${where}: ${m.text}`;
+    return `${where}: ${m.text || 'start hako-init'}: ${errnoMessage(m.err)}`;
   }
 }
 

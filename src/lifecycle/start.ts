@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import { fifoPath, type ContainerRecord } from '../state/record';
 import { isAlive } from '../state/proc';
 import { withLock } from '../state/lock';
-import { hookState, runHooks } from '../hooks/run';
+import { hookState, runHooksWarn } from '../hooks/run';
 import { HakoError } from '../util/errors';
 import { log } from '../cli/log';
 import { containerStatus, loadContainer } from './common';
+import { NotifySocket } from './notify';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function sleepMs(ms: number): void {
@@ -17,25 +18,56 @@ function sleepMs(ms: number): void {
 function releaseInit(root: string, rec: ContainerRecord): void {
   const fifo = fifoPath(root, rec.id);
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  let report = '';
   try {
     const buf = Buffer.alloc(1);
-    for (let waited = 0; ; waited++) {
-      let n = 0;
+    const readByte = (): boolean => {
       try {
-        n = fs.readSync(fd, buf, 0, 1, null);
+        return fs.readSync(fd, buf, 0, 1, null) === 1;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        return false;
       }
-      if (n === 1) break;
-      // 0: the init has not opened its end yet (or died); EAGAIN: opened, byte not yet written.
-      if (!isAlive(rec.pid, rec.pidStartTime)) throw new HakoError('cannot start a container whose process has exited');
+    };
+    for (let waited = 0; !readByte(); waited++) {
+      // Nothing yet: the init has not opened its end (EOF) or not written (EAGAIN). If it is gone now, it
+      // may have written, exec'd and exited since the read: the byte decides.
+      if (!isAlive(rec.pid, rec.pidStartTime)) {
+        if (readByte()) break;
+        throw new HakoError('cannot start a container whose process has exited');
+      }
       if (waited > 30_000) throw new HakoError('container process did not respond to start within 30 s');
       sleepMs(waited < 100 ? 0.1 : 1);
     }
+    report = afterStart(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.rmSync(fifo, { force: true });
+  if (report) throw new HakoError(report);
+}
+
+/**
+ * After its byte the init keeps the fifo open until it execs the container's process (close-on-exec), so EOF
+ * means the process runs; before that, a failure after start (a startContainer hook: "/hooks/startContainer/0:
+ * hook /x exited with status 3") arrives as text, and the init exits.
+ */
+function afterStart(fd: number): string {
+  const buf = Buffer.alloc(4096);
+  const chunks: Buffer[] = [];
+  for (let waited = 0; ; waited++) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      sleepMs(waited < 100 ? 0.1 : 1);
+      continue;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8').trim();
 }
 
 export function startLocked(root: string, rec: ContainerRecord): void {
@@ -44,15 +76,24 @@ export function startLocked(root: string, rec: ContainerRecord): void {
   if (status === 'running') throw new HakoError('cannot start an already running container');
   if (status === 'paused') throw new HakoError('cannot start a paused container');
   releaseInit(root, rec);
-  try {
-    runHooks('poststart', rec.config.hooks?.poststart, hookState(rec.config, rec.id, rec.bundle, 'running', rec.pid));
-  } catch (err) {
-    // runtime-spec: a failing poststart hook is logged and the container keeps running.
-    log.warn(`poststart hook failed: ${(err as Error).message}`);
-  }
+  // runtime-spec: a failing poststart hook is logged, and the remaining hooks and the container go on.
+  runHooksWarn('poststart', rec.config.hooks?.poststart, hookState(rec.config, rec.id, rec.bundle, 'running', rec.pid), (m) => log.warn(m));
 }
 
 export async function start(root: string, id: string | undefined): Promise<void> {
   const rec = loadContainer(root, id);
-  await withLock(root, rec.id, () => startLocked(root, loadContainer(root, rec.id)));
+  const bound: { notify?: NotifySocket } = {};
+  try {
+    await withLock(root, rec.id, () => {
+      const current = loadContainer(root, rec.id);
+      // NOTIFY_SOCKET: bound before the process runs, so its READY cannot be missed.
+      if (containerStatus(root, current) === 'created') bound.notify = NotifySocket.open(root, rec.id);
+      startLocked(root, current);
+    });
+  } catch (err) {
+    bound.notify?.close();
+    throw err;
+  }
+  // With NOTIFY_SOCKET, start returns once the container is READY (or has gone), as runc's does.
+  await bound.notify?.forward(rec.pid, () => isAlive(rec.pid, rec.pidStartTime));
 }

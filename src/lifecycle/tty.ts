@@ -21,7 +21,7 @@ export class TtyRelay {
   private readonly reader: tty.ReadStream;
   private readonly writer: tty.WriteStream;
   private readonly ended: Promise<void>;
-  private readonly raw: boolean;
+  private saved: Buffer | undefined;
   private readonly onWinch = () => this.resize();
   private readonly onInput = (d: Buffer) => this.writer.write(d);
 
@@ -40,8 +40,9 @@ export class TtyRelay {
     this.reader.on('data', (d: Buffer) => process.stdout.write(d));
     this.resize();
     process.on('SIGWINCH', this.onWinch);
-    this.raw = process.stdin.isTTY === true;
-    if (this.raw) process.stdin.setRawMode(true);
+    // cfmakeraw, as runc: libuv's raw mode (setRawMode) keeps output processing, which would turn the
+    // container's \r\n into \r\r\n.
+    if (tty.isatty(0)) this.saved = native.ttyRaw(0);
     process.stdin.on('data', this.onInput);
     process.stdin.on('error', () => {});
   }
@@ -52,7 +53,8 @@ export class TtyRelay {
       if (!tty.isatty(fd)) continue;
       try {
         const { rows, cols } = native.getWinsize(fd);
-        native.setWinsize(this.master, rows, cols);
+        // A terminal without a size (0x0) says nothing: keep process.consoleSize.
+        if (rows || cols) native.setWinsize(this.master, rows, cols);
       } catch (err) {
         log.debug(`resize the container's terminal: ${(err as Error).message}`);
       }
@@ -72,12 +74,13 @@ export class TtyRelay {
   close(): void {
     process.off('SIGWINCH', this.onWinch);
     process.stdin.off('data', this.onInput);
-    if (this.raw) {
+    if (this.saved) {
       try {
-        process.stdin.setRawMode(false);
+        native.ttyRestore(0, this.saved);
       } catch {
         // not a terminal any more
       }
+      this.saved = undefined;
     }
     process.stdin.pause();
     process.stdin.unref?.();

@@ -12,6 +12,9 @@ import { writeRecord } from '../state/record';
 import { withLock } from '../state/lock';
 import { HakoError } from '../util/errors';
 import { cgroupManager, containerStatus, loadContainer } from './common';
+import type { UpdateFlag } from './update-flags';
+
+export type { UpdateFlag } from './update-flags';
 
 /** runc's per-field flags: name → where the value goes and how it is parsed. */
 export const UPDATE_FLAGS = {
@@ -31,9 +34,7 @@ export const UPDATE_FLAGS = {
   'pids-limit': { path: ['pids', 'limit'], kind: 'int64' },
   'l3-cache-schema': { path: [], kind: 'rdt' },
   'mem-bw-schema': { path: [], kind: 'rdt' },
-} as const satisfies Record<string, { path: readonly string[]; kind: string }>;
-
-export type UpdateFlag = keyof typeof UPDATE_FLAGS;
+} as const satisfies Record<UpdateFlag, { path: readonly string[]; kind: string }>;
 
 export interface UpdateOptions {
   /** --resources: a file, or "-" for stdin. The per-field flags are ignored when it is given. */
@@ -134,7 +135,10 @@ export async function update(root: string, id: string | undefined, o: UpdateOpti
     const cg = cgroupManager(rec);
     if (!cg) throw new HakoError('container has no cgroup to update');
     const linux = (rec.config.linux ??= {});
-    const merged = mergeResources(linux.resources, patch);
+    // Device rules are not updated (runc's update has none; containerd sends the spec's along): the stored
+    // rules stay what was applied.
+    const { devices: _ignored, ...changes } = patch;
+    const merged = mergeResources(linux.resources, changes);
     cg.apply(merged, { update: true });
     linux.resources = merged;
     writeRecord(root, rec);

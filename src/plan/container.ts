@@ -1,12 +1,14 @@
 // config + host facts -> the init's program for `create`. Pure: no I/O here; the order of ops is the policy.
 import type { LinuxNamespaceType, Spec } from '../spec/types';
 import { childPointer } from '../spec/errors';
-import { SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_READY, SYNC_START } from './ops.generated';
+import { SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_NETDEVS, SYNC_READY, SYNC_START } from './ops.generated';
 import { op, type Plan, type PlanOp } from './program';
 import { CLONE, MS } from './linux';
 import { mountOps, type CgroupMountSource } from './mounts';
 import { deviceOps } from './devices';
 import { capabilityMask, credentialOps, envValue, rlimitOps } from './process';
+import { execLabelOps, processAttributeOps, timeOffsetOps } from './process-attrs';
+import { createContainerHookOps, startContainerHookOps } from './hooks';
 import { consoleOp } from './console';
 
 export interface CreatePlanInput {
@@ -36,6 +38,10 @@ export interface CreatePlanInput {
   noNewKeyring: boolean;
   /** linux.seccomp compiled by the runtime (src/seccomp/compile.ts). */
   seccomp?: SeccompInstall;
+  /** The init's fds of the createContainer hooks' executables, opened by the runtime (plan/hooks.ts). */
+  hookFds?: number[];
+  /** Idmapped mounts: mounts index -> the init's fd of the detached tree the runtime made (plan/idmap.ts). */
+  trees?: ReadonlyMap<number, number>;
   /** process.terminal: the init's fd of a socket connected to the receiver of the pty master. */
   consoleFd?: number;
 }
@@ -93,7 +99,7 @@ function rootfsOps(input: CreatePlanInput): PlanOp[] {
     op('SET_PROPAGATION', { path: input.rootParentMount, flags: MS.PRIVATE }, '/root/path'),
   ];
   ops.push(op('ROOTFS_OPEN', { path: input.rootfs }, '/root/path'));
-  ops.push(...mountOps(spec, { bundle: input.bundle, newNamespaces: fresh, cgroup: input.cgroup }));
+  ops.push(...mountOps(spec, { bundle: input.bundle, newNamespaces: fresh, cgroup: input.cgroup, trees: input.trees, mountLabel: spec.linux?.mountLabel }));
   ops.push(...deviceOps(spec, { inUserNamespace: fresh.has('user'), hostHasKcore: input.hostHasKcore }));
   // The pty from the container's devpts (mounted above), its slave bound over /dev/console; while the host's /proc
   // is still there for the bind mount by fd.
@@ -101,6 +107,8 @@ function rootfsOps(input: CreatePlanInput): PlanOp[] {
   // runc creates a missing cwd; done before pivot_root while the rootfs is still ours to write.
   ops.push(op('MKDIR', { path: spec.process!.cwd }, '/process/cwd'));
   if (input.runtimeHooks) ops.push(op('SYNC', { kind: SYNC_CREATE_RUNTIME }, '/hooks'));
+  // createContainer hooks: after createRuntime, before pivot_root, in the container's namespaces.
+  ops.push(...createContainerHookOps(spec, input.hookFds ?? []));
   ops.push(op('PREPARE_FIFO', { fd: input.fds.fifo }, 'exec fifo'));
   ops.push(input.noPivot ? op('MOVE_ROOT', {}, '--no-pivot') : op('PIVOT_ROOT', {}, '/root/path'));
   if (prop) ops.push(op('ROOT_PROPAGATION', { flags: PROPAGATION[prop]! }, '/linux/rootfsPropagation'));
@@ -131,7 +139,11 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const plan: Plan = [op('SYNC', { kind: SYNC_START }, '/linux/cgroupsPath')];
   if (proc.oomScoreAdj !== undefined) plan.push(op('OOM_SCORE_ADJ', { value: String(proc.oomScoreAdj) }, '/process/oomScoreAdj'));
   plan.push(...namespaceOps(input));
+  // The new time namespace applies to children: its offsets are written before the first one exists.
+  plan.push(...timeOffsetOps(spec, input.exact));
   plan.push(op('FORK', {}, '/linux/namespaces'));
+  // linux.netDevices: the runtime moves them now that the container's network namespace exists.
+  if (Object.keys(spec.linux?.netDevices ?? {}).length) plan.push(op('SYNC', { kind: SYNC_NETDEVS }, '/linux/netDevices'));
   if (!input.noNewKeyring) {
     // runc's permissions: search for the container's user (uid) or, in a user namespace, for others.
     plan.push(op('SESSION_KEYRING', { name: `_ses.${input.id}`, perm: fresh.has('user') ? 0x8 : 0x80000 }, '--no-new-keyring'));
@@ -141,6 +153,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (spec.domainname) plan.push(op('SETDOMAINNAME', { name: spec.domainname }, '/domainname'));
   plan.push(...rootfsOps(input));
   plan.push(...rlimitOps(proc, '/process', input.exact));
+  // personality, ioprio, scheduler, memory policy: while the init still has its privileges (realtime policies).
+  plan.push(...processAttributeOps(spec, input.exact));
   plan.push(op('CHDIR', { path: proc.cwd }, '/process/cwd'));
   plan.push(op('RESOLVE_EXEC', { file: proc.args![0]!, path: envValue(env, 'PATH') ?? '' }, '/process/args/0'));
   // Installing a seccomp filter without no_new_privs needs CAP_SYS_ADMIN: the init keeps it for itself (see
@@ -149,12 +163,15 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   // setgroups is denied only in a user namespace whose gid map was written without privilege (rootless).
   plan.push(...credentialOps(proc, '/process', { setgroups: true, keep }));
   plan.push(op('UMASK', { mask: proc.user?.umask ?? input.callerUmask }, '/process/user/umask'));
+  plan.push(...execLabelOps(spec.process));
   if (proc.noNewPrivileges) plan.push(op('NO_NEW_PRIVS', {}, '/process/noNewPrivileges'));
   // With SCMP_ACT_NOTIFY the agent gets the listener during create, so the filter goes in before READY and the
   // init's last steps (sync, exec fifo, exec) run under it (as in runc); profile.ts refuses NOTIFY for sendmsg.
   if (input.seccomp?.listener) plan.push(seccompOp(input.seccomp));
   plan.push(op('SYNC', { kind: SYNC_READY }, 'create'));
   plan.push(op('WAIT_FIFO', {}, 'start'));
+  // startContainer hooks: after start, in the container, before the process is exec'd.
+  plan.push(...startContainerHookOps(spec));
   // Otherwise SECCOMP stays the last op before EXEC: the exec fifo wait and all the init's own work happen
   // before the container's filter exists, so a profile only has to allow execve for the init.
   if (input.seccomp && !input.seccomp.listener) plan.push(seccompOp(input.seccomp));

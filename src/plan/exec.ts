@@ -20,6 +20,7 @@ import { op, type Plan } from './program';
 import { CLONE } from './linux';
 import { capabilityMask, credentialOps, envValue, rlimitOps } from './process';
 import { consoleOp } from './console';
+import { execAffinityOps, execLabelOps, ioSchedOps } from './process-attrs';
 import type { SeccompInstall } from './container';
 
 /** Joining order: the user namespace first, the mount namespace last (after it, paths are the container's). */
@@ -49,9 +50,13 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   const { process: proc, base, join } = input;
   const plan: Plan = [];
   const cgroupSync = op('SYNC', { kind: SYNC_START }, 'cgroup');
-  if (!input.lateCgroup) plan.push(cgroupSync);
+  // process.execCPUAffinity: `initial` before the cgroup transition, `final` right after it.
+  const affinity = execAffinityOps(proc, base);
+  plan.push(...affinity.initial);
+  if (!input.lateCgroup) plan.push(cgroupSync, ...affinity.final);
   if (proc.oomScoreAdj !== undefined) plan.push(op('OOM_SCORE_ADJ', { value: String(proc.oomScoreAdj) }, `${base}/oomScoreAdj`));
   plan.push(...rlimitOps(proc, base, input.exact));
+  plan.push(...ioSchedOps(proc, base, input.exact));
   for (const type of EXEC_JOIN_ORDER) {
     const fd = join[type];
     if (fd !== undefined) plan.push(op('SETNS', { fd, nstype: CLONE[type] }, `${type} namespace`));
@@ -66,8 +71,9 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   const keep = input.seccomp && !proc.noNewPrivileges ? capabilityMask(['CAP_SYS_ADMIN']) : 0n;
   plan.push(...credentialOps(proc, base, { setgroups: input.setgroups, keep }));
   plan.push(op('UMASK', { mask: proc.user?.umask ?? input.callerUmask }, `${base}/user/umask`));
+  plan.push(...execLabelOps(proc, base));
   if (proc.noNewPrivileges) plan.push(op('NO_NEW_PRIVS', {}, `${base}/noNewPrivileges`));
-  if (input.lateCgroup) plan.push(cgroupSync);
+  if (input.lateCgroup) plan.push(cgroupSync, ...affinity.final);
   if (input.seccomp) plan.push(op('SECCOMP', { flags: input.seccomp.flags, filter: input.seccomp.filter }, '/linux/seccomp'));
   plan.push(op('EXEC', { argv: proc.args!, envp: proc.env ?? [] }, `${base}/args`));
   return plan;

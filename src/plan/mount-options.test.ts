@@ -134,13 +134,21 @@ t.test('filesystem data passes through in order', async (t) => {
 });
 
 t.test('recognised but unsupported options', async (t) => {
-  const names = ['idmap', 'ridmap', 'tmpcopyup', 'copy-symlink', 'src-nofollow', 'dest-nofollow'];
+  const names = ['tmpcopyup', 'copy-symlink', 'src-nofollow', 'dest-nofollow'];
   const o = parseMountOptions(['ro', ...names, 'mode=1']);
   t.same(o.unsupported, names);
   t.same(o.data, ['mode=1'], 'not passed to the filesystem');
   t.equal(o.flags, MS.RDONLY);
   t.equal(o.attrSet, 0);
   t.equal(o.attrClr, 0);
+});
+
+t.test('idmap and ridmap mark an idmapped mount', async (t) => {
+  t.equal(parseMountOptions(['bind', 'idmap']).idmap, 'idmap');
+  t.equal(parseMountOptions(['rbind', 'ridmap']).idmap, 'ridmap');
+  t.equal(parseMountOptions(['ridmap', 'idmap']).idmap, 'ridmap', 'ridmap wins');
+  t.equal(parseMountOptions(['bind']).idmap, undefined);
+  t.same(parseMountOptions(['idmap']).data, [], 'not passed to the filesystem');
 });
 
 t.test('the "no" forms of the recursive atime options pick a mode', async (t) => {
@@ -158,7 +166,7 @@ t.test('KNOWN_MOUNT_OPTIONS', async (t) => {
     ...SETS.map(([n]) => n), ...CLEARS.map(([n]) => n)]) {
     t.ok(KNOWN_MOUNT_OPTIONS.includes(name), `lists ${name}`);
   }
-  for (const name of ['idmap', 'ridmap', 'tmpcopyup', 'mode=755']) {
+  for (const name of ['tmpcopyup', 'mode=755']) {
     t.notOk(KNOWN_MOUNT_OPTIONS.includes(name), `does not list ${name}`);
   }
   // Everything listed is interpreted, not passed to the filesystem or refused.

@@ -13,8 +13,10 @@ export interface MountOptions {
   attrClr: number;
   /** Options passed to the filesystem. */
   data: string[];
-  /** Options hako recognises but does not do (idmap, ridmap, tmpcopyup): the caller refuses them. */
+  /** Options hako recognises but does not do (tmpcopyup, ...): the caller refuses them. */
   unsupported: string[];
+  /** idmap (the mount itself) or ridmap (recursively): an idmapped bind mount (plan/idmap.ts). */
+  idmap?: 'idmap' | 'ridmap';
 }
 
 const SET: Record<string, number> = {
@@ -56,12 +58,13 @@ const RECURSIVE_ATIME: Record<string, number> = {
   ratime: MOUNT_ATTR.RELATIME, rnostrictatime: MOUNT_ATTR.RELATIME, rnorelatime: MOUNT_ATTR.STRICTATIME,
 };
 
-const UNSUPPORTED = new Set(['idmap', 'ridmap', 'tmpcopyup', 'copy-symlink', 'src-nofollow', 'dest-nofollow']);
+const UNSUPPORTED = new Set(['tmpcopyup', 'copy-symlink', 'src-nofollow', 'dest-nofollow']);
+const IDMAP = new Set(['idmap', 'ridmap']);
 
 /** Every option name this runtime recognises (for `hako features`). */
 export const KNOWN_MOUNT_OPTIONS: string[] = [
   ...Object.keys(SET), ...Object.keys(CLEAR), ...Object.keys(PROPAGATION), ...Object.keys(RECURSIVE),
-  ...Object.keys(RECURSIVE_ATIME),
+  ...Object.keys(RECURSIVE_ATIME), ...IDMAP,
 ].sort();
 
 export function parseMountOptions(options: readonly string[] = []): MountOptions {
@@ -82,7 +85,8 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
     } else if (o in RECURSIVE_ATIME) {
       out.attrClr |= MOUNT_ATTR._ATIME;
       out.attrSet = (out.attrSet & ~MOUNT_ATTR._ATIME) | RECURSIVE_ATIME[o]!;
-    } else if (UNSUPPORTED.has(o)) out.unsupported.push(o);
+    } else if (IDMAP.has(o)) out.idmap = out.idmap === 'ridmap' ? 'ridmap' : (o as 'idmap' | 'ridmap');
+    else if (UNSUPPORTED.has(o)) out.unsupported.push(o);
     else out.data.push(o);
   }
   out.bind = (out.flags & MS.BIND) !== 0;

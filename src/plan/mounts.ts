@@ -26,7 +26,14 @@ export interface MountContext {
   bundle: string;
   newNamespaces: ReadonlySet<string>;
   cgroup: CgroupMountSource;
+  /** Idmapped mounts (plan/idmap.ts): mounts index -> the init's fd of the detached tree the runtime made. */
+  trees?: ReadonlyMap<number, number>;
+  /** linux.mountLabel: the SELinux context of new (not bind) mounts. */
+  mountLabel?: string;
 }
+
+// Filesystems that take no context= option (runc's label.FormatMountLabel is not used for these either).
+const NO_CONTEXT = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2', 'mqueue', 'devpts']);
 
 function mountOp(where: string, kind: number, src: string, dst: string, fstype: string, o: MountOptions, flags: number, fallback = ''): PlanOp {
   return op('MOUNT', {
@@ -70,7 +77,10 @@ export function mountOps(spec: Spec, ctx: MountContext): PlanOp[] {
   (spec.mounts ?? []).forEach((m, i) => {
     const where = `/mounts/${i}`;
     const o = parseMountOptions(m.options);
-    if (m.type === 'cgroup' || m.type === 'cgroup2') {
+    const tree = ctx.trees?.get(i);
+    if (tree !== undefined) {
+      ops.push(op('MOUNT_TREE', { fd: tree, dst: m.destination, flags: o.flags & ~(MS.BIND | MS.REC), propagation: o.propagation, attr_set: o.attrSet, attr_clr: o.attrClr }, where));
+    } else if (m.type === 'cgroup' || m.type === 'cgroup2') {
       ops.push(...cgroupOps(where, m, o, ctx));
     } else if (isBindMount(m)) {
       // A relative bind source is relative to the bundle, as in runc.
@@ -80,7 +90,8 @@ export function mountOps(spec: Spec, ctx: MountContext): PlanOp[] {
       const fstype = m.type ?? '';
       // sysfs in a user namespace that does not own the network namespace: bind the host's /sys, as runc does.
       const fallback = fstype === 'sysfs' && ctx.newNamespaces.has('user') && !ctx.newNamespaces.has('network') ? '/sys' : '';
-      ops.push(mountOp(where, MOUNT_NEW, m.source ?? fstype, m.destination, fstype, o, o.flags, fallback));
+      const labelled = ctx.mountLabel && !NO_CONTEXT.has(fstype) ? { ...o, data: [...o.data, `context="${ctx.mountLabel}"`] } : o;
+      ops.push(mountOp(where, MOUNT_NEW, m.source ?? fstype, m.destination, fstype, labelled, o.flags, fallback));
     }
   });
   return ops;

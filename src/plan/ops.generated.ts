@@ -15,6 +15,9 @@ export const SYNC_START = 1;
 export const SYNC_IDMAP = 2;
 export const SYNC_CREATE_RUNTIME = 3;
 export const SYNC_READY = 4;
+export const SYNC_HOOK_STATE = 5;
+export const SYNC_NETDEVS = 6;
+export const NO_FD = 4294967295;
 export const MOUNT_NEW = 0;
 export const MOUNT_BIND = 1;
 
@@ -55,6 +58,15 @@ export const OPS = {
   WAIT_FIFO: { code: 34, args: [] as const },
   EXEC: { code: 35, args: [['argv', 'strv'], ['envp', 'strv']] as const },
   CONSOLE: { code: 36, args: [['socket', 'u32'], ['rows', 'u32'], ['cols', 'u32'], ['uid', 'u32'], ['console', 'u32']] as const },
+  PERSONALITY: { code: 37, args: [['persona', 'u32']] as const },
+  IOPRIO: { code: 38, args: [['value', 'u32']] as const },
+  SCHEDULER: { code: 39, args: [['policy', 'u32'], ['flags', 'u64'], ['nice', 'u32'], ['priority', 'u32'], ['runtime', 'u64'], ['deadline', 'u64'], ['period', 'u64']] as const },
+  CPU_AFFINITY: { code: 40, args: [['cpus', 'u32v']] as const },
+  MEMPOLICY: { code: 41, args: [['mode', 'u32'], ['nodes', 'u64v']] as const },
+  EXEC_LABEL: { code: 42, args: [['attr', 'str'], ['label', 'str']] as const },
+  HOOK_STATE: { code: 43, args: [['status', 'str']] as const },
+  RUN_HOOK: { code: 44, args: [['fd', 'u32'], ['path', 'str'], ['argv', 'strv'], ['envp', 'strv'], ['timeout', 'u32'], ['name', 'str']] as const },
+  MOUNT_TREE: { code: 45, args: [['fd', 'u32'], ['dst', 'str'], ['flags', 'u64'], ['propagation', 'u64v'], ['attr_set', 'u64'], ['attr_clr', 'u64']] as const },
 } as const;
 
 export type OpName = keyof typeof OPS;

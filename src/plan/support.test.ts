@@ -32,25 +32,26 @@ t.test('every refusal names its pointer', async (t) => {
     ['commandLine', (s) => { s.process!.commandLine = 'sh'; }, '/process/commandLine', /only supported on Windows/],
     ['apparmor', (s) => { s.process!.apparmorProfile = 'p'; }, '/process/apparmorProfile', /AppArmor is not enabled on this host/],
     ['selinux', (s) => { s.process!.selinuxLabel = 'l'; }, '/process/selinuxLabel', /SELinux is not enabled on this host/],
-    ['ioPriority', (s) => { s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE' }; }, '/process/ioPriority', /not supported yet/],
-    ['scheduler', (s) => { s.process!.scheduler = { policy: 'SCHED_OTHER' }; }, '/process/scheduler', /not supported yet/],
-    ['execCPUAffinity', (s) => { s.process!.execCPUAffinity = { initial: '0' }; }, '/process/execCPUAffinity', /not supported yet/],
+    ['scheduler util clamp', (s) => { s.process!.scheduler = { policy: 'SCHED_OTHER', flags: ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_UTIL_CLAMP_MIN'] }; },
+      '/process/scheduler/flags/1', /SCHED_FLAG_UTIL_CLAMP_MIN needs utilization clamp values/],
     ['mountLabel', (s) => { s.linux!.mountLabel = 'x'; }, '/linux/mountLabel', /SELinux is not enabled/],
-    ['personality', (s) => { s.linux!.personality = { domain: 'LINUX' }; }, '/linux/personality', /not supported yet/],
-    ['intelRdt', (s) => { s.linux!.intelRdt = {}; }, '/linux/intelRdt', /not supported yet/],
-    ['memoryPolicy', (s) => { s.linux!.memoryPolicy = { mode: 'MPOL_DEFAULT' }; }, '/linux/memoryPolicy', /not supported yet/],
-    ['netDevices', (s) => { s.linux!.netDevices = {}; }, '/linux/netDevices', /not supported yet/],
-    ['timeOffsets', (s) => { s.linux!.timeOffsets = {}; }, '/linux/timeOffsets', /not supported yet/],
+    ['personality flags', (s) => { s.linux!.personality = { domain: 'LINUX', flags: ['X'] }; }, '/linux/personality/flags/0', /unknown personality flag X/],
+    ['intelRdt', (s) => { s.linux!.intelRdt = {}; }, '/linux/intelRdt', /needs a mounted resctrl filesystem, and this host has none/],
     ['seccomp notify default', (s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/a' }; }, '/linux/seccomp/defaultAction', /cannot be the default action/],
     ['seccomp notify sendmsg', (s) => {
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/a', syscalls: [{ names: ['getpid', 'sendmsg'], action: 'SCMP_ACT_NOTIFY' }] };
     }, '/linux/seccomp/syscalls/0/names/1', /SCMP_ACT_NOTIFY cannot be used for sendmsg/],
-    ['createContainer', (s) => { s.hooks = { createContainer: [{ path: '/x' }] }; }, '/hooks/createContainer', /inside the container/],
-    ['startContainer', (s) => { s.hooks = { startContainer: [{ path: '/x' }] }; }, '/hooks/startContainer', /inside the container/],
     ['no mount namespace', (s) => { s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount'); }, '/linux/namespaces', /mount namespace is required/],
-    ['idmapped mount', (s) => { s.mounts![2]!.uidMappings = [{ containerID: 0, hostID: 1, size: 1 }]; }, '/mounts/2', /idmapped mounts/],
-    ['idmapped mount (gid)', (s) => { s.mounts![0]!.gidMappings = [{ containerID: 0, hostID: 1, size: 1 }]; }, '/mounts/0', /idmapped mounts/],
-    ['idmap option', (s) => { s.mounts![4]!.options = ['ridmap']; }, '/mounts/4/options', /^mount option ridmap is not supported$/],
+    ['idmapped mount, not a bind', (s) => {
+      s.mounts![2]!.uidMappings = [{ containerID: 0, hostID: 1, size: 1 }];
+      s.mounts![2]!.gidMappings = [{ containerID: 0, hostID: 1, size: 1 }];
+    }, '/mounts/2', /idmapped mounts are only supported for bind mounts/],
+    ['idmapped mount, gid only', (s) => {
+      s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['bind'], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] });
+    }, '/mounts/7', /needs both uidMappings and gidMappings/],
+    ['idmap option without a user namespace', (s) => {
+      s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['rbind', 'ridmap'] });
+    }, '/mounts/7/options', /ridmap without uidMappings\/gidMappings uses the container's user namespace mappings/],
     ['tmpcopyup', (s) => { s.mounts![1]!.options = ['tmpcopyup']; }, '/mounts/1/options', /mount option tmpcopyup/],
   ];
   for (const [label, edit, pointer, message] of cases) {
@@ -66,17 +67,40 @@ t.test('every refusal names its pointer', async (t) => {
 });
 
 t.test('refusals that depend on the host', async (t) => {
-  const both: HostSupport = { apparmor: true, selinux: true };
+  const all: HostSupport = { apparmor: true, selinux: true, resctrl: true };
   const s = withEdit((s) => {
     s.process!.terminal = false;
     s.process!.apparmorProfile = 'p';
     s.process!.selinuxLabel = 'l';
     s.linux!.mountLabel = 'm';
   });
-  t.same(unsupported(s, both).map((p) => p.message), [
-    'AppArmor profiles are not supported yet', 'SELinux labels are not supported yet', 'SELinux mount labels are not supported yet',
-  ]);
-  t.same(pointers(s, both), ['/process/apparmorProfile', '/process/selinuxLabel', '/linux/mountLabel']);
+  t.same(unsupported(s, all), [], 'LSM labels are applied where the host has the LSM');
+  t.same(pointers(s), ['/process/apparmorProfile', '/process/selinuxLabel', '/linux/mountLabel'], 'and refused where it does not');
+  const rdt = withEdit((s) => {
+    s.process!.terminal = false;
+    s.linux!.intelRdt = { closID: 'x' };
+  });
+  t.match(unsupported(rdt, all), [{ pointer: '/linux/intelRdt', message: 'Intel RDT (resctrl) is not supported yet' }]);
+});
+
+t.test('fields that are implemented are accepted', async (t) => {
+  const s = withEdit((s) => {
+    s.process!.terminal = false;
+    s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE' };
+    s.process!.scheduler = { policy: 'SCHED_OTHER', flags: ['SCHED_FLAG_RESET_ON_FORK'] };
+    s.process!.execCPUAffinity = { initial: '0' };
+    s.linux!.personality = { domain: 'LINUX32' };
+    s.linux!.memoryPolicy = { mode: 'MPOL_DEFAULT' };
+    s.linux!.netDevices = { eth9: { name: 'c0' } };
+    s.linux!.namespaces!.push({ type: 'time' }, { type: 'user' });
+    s.linux!.timeOffsets = { monotonic: { secs: 1 } };
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+    s.hooks = { createContainer: [{ path: '/x' }], startContainer: [{ path: '/y' }] };
+    s.mounts!.push({ destination: '/a', type: 'bind', source: '/tmp', options: ['bind', 'idmap'] });
+    s.mounts!.push({ destination: '/b', type: 'bind', source: '/tmp', options: ['rbind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] });
+  });
+  t.same(unsupported(s, host), []);
 });
 
 t.test('empty or false values are not refusals', async (t) => {
@@ -95,7 +119,7 @@ t.test('several problems at once, in a stable order', async (t) => {
   const s = withEdit((s) => {
     s.windows = {};
     s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 70000 };
-    s.mounts![0]!.options = ['idmap', 'tmpcopyup'];
+    s.mounts![0]!.options = ['copy-symlink', 'tmpcopyup'];
     s.linux!.namespaces = [{ type: 'pid' }];
   });
   t.same(pointers(s), ['/windows', '/linux/seccomp/defaultErrnoRet', '/linux/namespaces',
@@ -117,8 +141,8 @@ t.test('warnings: ambient capabilities that cannot be raised', async (t) => {
 });
 
 t.test('unsupportedProcess: the same refusals for an exec process.json, with its own base', async (t) => {
-  const p = { cwd: '/', args: ['x'], apparmorProfile: 'a', selinuxLabel: 'l', scheduler: { policy: 'SCHED_OTHER' as const }, user: { username: 'u' } };
-  t.same(unsupportedProcess(p, host, '').map((x) => x.pointer), ['/user/username', '/apparmorProfile', '/selinuxLabel', '/scheduler']);
+  const p = { cwd: '/', args: ['x'], apparmorProfile: 'a', selinuxLabel: 'l', scheduler: { policy: 'SCHED_OTHER' as const, flags: ['SCHED_FLAG_UTIL_CLAMP_MAX' as const] }, user: { username: 'u' } };
+  t.same(unsupportedProcess(p, host, '').map((x) => x.pointer), ['/user/username', '/apparmorProfile', '/selinuxLabel', '/scheduler/flags/0']);
   t.match(unsupportedProcess(p, host, '')[1]!.message, /AppArmor is not enabled on this host/);
   t.same(unsupportedProcess({ cwd: '/', args: ['x'], terminal: true }, host, ''), []);
 });

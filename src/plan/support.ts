@@ -3,6 +3,7 @@
 import type { Process, Spec } from '../spec/types';
 import type { Problem } from '../spec/errors';
 import { parseMountOptions } from './mount-options';
+import { checkIdmappedMounts } from './idmap';
 import { capabilityMask } from './process';
 import { checkProfile } from '../seccomp/profile';
 
@@ -17,6 +18,8 @@ export function warnings(spec: Spec): string[] {
 export interface HostSupport {
   apparmor: boolean;
   selinux: boolean;
+  /** A resctrl filesystem is mounted (Intel RDT). */
+  resctrl?: boolean;
 }
 
 const OTHER_PLATFORMS = ['solaris', 'windows', 'vm', 'zos', 'freebsd'] as const;
@@ -27,11 +30,15 @@ export function unsupportedProcess(proc: Process, host: HostSupport, base: strin
   const no = (field: string, message: string) => out.push({ pointer: `${base}/${field}`, message });
   if (proc.user?.username !== undefined) no('user/username', 'is not supported on Linux');
   if (proc.commandLine !== undefined) no('commandLine', 'is only supported on Windows');
-  if (proc.apparmorProfile) no('apparmorProfile', host.apparmor ? 'AppArmor profiles are not supported yet' : 'AppArmor is not enabled on this host');
-  if (proc.selinuxLabel) no('selinuxLabel', host.selinux ? 'SELinux labels are not supported yet' : 'SELinux is not enabled on this host');
-  for (const f of ['ioPriority', 'scheduler', 'execCPUAffinity'] as const) {
-    if (proc[f] !== undefined) no(f, 'is not supported yet');
-  }
+  // Written to /proc/thread-self/attr before exec (plan/process-attrs.ts) where the LSM exists.
+  if (proc.apparmorProfile && !host.apparmor) no('apparmorProfile', 'AppArmor is not enabled on this host');
+  if (proc.selinuxLabel && !host.selinux) no('selinuxLabel', 'SELinux is not enabled on this host');
+  // The spec defines no utilization values to go with these flags (sched_attr.sched_util_min/max).
+  (proc.scheduler?.flags ?? []).forEach((f, i) => {
+    if (f === 'SCHED_FLAG_UTIL_CLAMP_MIN' || f === 'SCHED_FLAG_UTIL_CLAMP_MAX') {
+      no(`scheduler/flags/${i}`, `${f} needs utilization clamp values, which the runtime-spec does not define`);
+    }
+  });
   return out;
 }
 
@@ -46,17 +53,18 @@ export function unsupported(spec: Spec, host: HostSupport): Problem[] {
   if (!proc) no('/process', 'is required to create a container');
 
   if (proc) out.push(...unsupportedProcess(proc, host, '/process'));
-  if (linux.mountLabel) no('/linux/mountLabel', host.selinux ? 'SELinux mount labels are not supported yet' : 'SELinux is not enabled on this host');
-  for (const f of ['personality', 'intelRdt', 'memoryPolicy', 'netDevices', 'timeOffsets'] as const) {
-    if (linux[f] !== undefined) no(`/linux/${f}`, 'is not supported yet');
+  if (linux.mountLabel && !host.selinux) no('/linux/mountLabel', 'SELinux is not enabled on this host');
+  // config-linux.md: "If no mounted resctrl pseudo-filesystem is available in the runtime mount namespace, the
+  // runtime MUST generate an error."
+  if (linux.intelRdt !== undefined) {
+    no('/linux/intelRdt', host.resctrl ? 'Intel RDT (resctrl) is not supported yet' : 'Intel RDT needs a mounted resctrl filesystem, and this host has none');
   }
-  for (const h of ['createContainer', 'startContainer'] as const) {
-    if (spec.hooks?.[h]?.length) no(`/hooks/${h}`, 'hooks that run inside the container are not supported yet');
-  }
+  // config-linux.md: "Currently no flag values are supported."
+  (linux.personality?.flags ?? []).forEach((f, i) => no(`/linux/personality/flags/${i}`, `unknown personality flag ${f} (the runtime-spec defines none)`));
+  out.push(...checkIdmappedMounts(spec));
   if (linux.seccomp) out.push(...checkProfile(linux.seccomp));
   if (!namespaces.has('mount')) no('/linux/namespaces', 'a mount namespace is required');
   (spec.mounts ?? []).forEach((m, i) => {
-    if (m.uidMappings || m.gidMappings) no(`/mounts/${i}`, 'idmapped mounts are not supported yet');
     for (const o of parseMountOptions(m.options).unsupported) no(`/mounts/${i}/options`, `mount option ${o} is not supported`);
   });
   return out;

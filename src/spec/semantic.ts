@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { HookName, LinuxIDMapping, LinuxNamespace, LinuxNamespaceType, LinuxSeccomp, Process, Spec } from './types';
 import { childPointer, type Problem } from './errors';
 import { capabilityNumber, rlimitNumber } from './names';
+import { checkExecAffinity, checkLinuxExtras } from './linux-extras';
 
 // What the schema cannot say about a config that already passed it: relations between fields, names the
 // kernel must know, ranges narrower than the JSON type. Pure: nothing here asks the host whether it can do
@@ -104,6 +105,8 @@ export function checkProcessSemantics(process: Process, exact: Map<string, bigin
       }
     }
   }
+
+  problems.push(...checkExecAffinity(process, base));
 
   const ioPriority = process.ioPriority?.priority;
   if (ioPriority !== undefined && (ioPriority < 0 || ioPriority > 7)) {
@@ -240,6 +243,7 @@ function checkLinux(spec: Spec): Problem[] {
     ...checkSeccomp(spec.linux?.seccomp),
     ...checkResources(spec),
     ...checkMisc(spec),
+    ...checkLinuxExtras(spec),
   ];
 }
 

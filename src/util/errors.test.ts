@@ -17,6 +17,9 @@ t.test('errno texts are the phrases podman matches', async (t) => {
   t.equal(errnoMessage(2), 'no such file or directory');
   t.equal(errnoMessage(13), 'permission denied');
   t.equal(errnoMessage(99999), 'errno 99999');
+  t.equal(errnoMessage(21), 'is a directory', 'glibc\'s wording where libuv\'s differs, as runc prints');
+  t.equal(errnoMessage(40), 'too many levels of symbolic links');
+  t.equal(errnoMessage(16), 'device or resource busy');
   t.equal(errnoName(2), 'ENOENT');
   t.equal(errnoName(-17), 'EEXIST');
   t.equal(errnoName(99999), 'errno 99999');
