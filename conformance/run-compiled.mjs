@@ -1,9 +1,10 @@
-// Runs test files compiled by `tsc -p tsconfig.tests.json` (build/js/tests/...) in one plain node process, with
+// Runs test files compiled by `tsc -p conformance/tsconfig.v2.json` (build/js/tests/...) in one plain node process, with
 // tap's runtime but without tap's runner and TypeScript loader: the same assertions, started in seconds instead of
 // minutes where node is slow (the cgroup v2 VM, `npm run test:v2`). Shows the TAP output and ends, like
 // run-tests.mjs, with one line "N passed, N failed, N skipped" counting assertions.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { countTap, summary } from './tap-summary.mjs';
 
 const files = process.argv.slice(2).map((f) => path.resolve(f));
 if (!files.length) {
@@ -15,25 +16,9 @@ const child = spawn(process.execPath, ['-e', 'for (const f of JSON.parse(process
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { TAP_TIMEOUT: '0', ...process.env },
 });
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-let rest = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  const lines = (rest + chunk.toString()).split('\n');
-  rest = lines.pop();
-  for (const line of lines) {
-    const m = /^\s*(not )?ok \d+/.exec(line);
-    // Subtest summaries carry "# time=": count only the assertions themselves.
-    if (!m || / # time=/.test(line)) continue;
-    if (/# (SKIP|TODO)/i.test(line)) skipped++;
-    else if (m[1]) failed++;
-    else passed++;
-  }
-});
+const counts = countTap(child.stdout);
 child.on('close', (code, signal) => {
-  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  process.exitCode = code === 0 && failed === 0 ? 0 : 1;
+  console.log(`${summary(counts)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  process.exitCode = code === 0 && counts.failed === 0 ? 0 : 1;
   if (signal) console.log(`# killed by ${signal}`);
 });

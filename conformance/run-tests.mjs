@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { countTap, summary } from './tap-summary.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
@@ -11,24 +12,8 @@ const tap = spawn(path.join(root, 'node_modules', '.bin', 'tap'), ['--reporter=t
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-let rest = '';
-tap.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  const lines = (rest + chunk.toString()).split('\n');
-  rest = lines.pop();
-  for (const line of lines) {
-    const m = /^\s*(not )?ok \d+/.exec(line);
-    // Subtest summaries carry "# time=": count only the assertions themselves.
-    if (!m || / # time=/.test(line)) continue;
-    if (/# (SKIP|TODO)/i.test(line)) skipped++;
-    else if (m[1]) failed++;
-    else passed++;
-  }
-});
+const counts = countTap(tap.stdout);
 tap.on('close', (code) => {
-  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-  process.exitCode = code === 0 && failed === 0 ? 0 : 1;
+  console.log(summary(counts));
+  process.exitCode = code === 0 && counts.failed === 0 ? 0 : 1;
 });

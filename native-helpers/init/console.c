@@ -23,26 +23,7 @@
 #endif
 
 static void send_master(int sock, int master, const char *name) {
-  struct iovec iov = { (void *)name, strlen(name) };
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  memset(&u, 0, sizeof u);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = u.buf;
-  mh.msg_controllen = sizeof u.buf; /* CMSG_SPACE(4): go-runc checks exactly this */
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof master);
-  ssize_t n;
-  do n = sendmsg(sock, &mh, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) fail(errno, "send the pty master to the console socket");
+  if (send_with_fd(sock, name, strlen(name), master)) fail(errno, "send the pty master to the console socket");
 }
 
 /* The slave of `master`: TIOCGPTPEER (Linux 4.13) opens it without a path lookup; otherwise /dev/pts/N in root. */

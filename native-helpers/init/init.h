@@ -29,10 +29,20 @@ uint32_t arg_u32v(const struct op *op, int i, size_t k);
 uint64_t arg_u64v(const struct op *op, int i, size_t k);
 
 /* sync.c: messages to and from the runtime over the SOCK_SEQPACKET sync socket */
+struct msg_hdr {
+  uint32_t type;
+  int32_t op;
+  int32_t err;
+  uint32_t arg;
+};
 extern int sync_fd;
 extern int current_op;
 int sync_send(uint32_t type, uint32_t arg, int err, const char *text);
 int sync_wait_ok(void); /* 0 on MSG_OK; exits quietly on MSG_ABORT or EOF */
+/* One message of `len` bytes carrying one fd (SCM_RIGHTS); 0, or -1 with errno. */
+int send_with_fd(int sock, const void *data, size_t len, int fd);
+/* A message header of `type` to the runtime, carrying fd. */
+int sync_send_fd(uint32_t type, int fd);
 /* Report a failure of the current op (errno err) and exit 1. */
 __attribute__((noreturn, format(printf, 2, 3))) void fail(int err, const char *fmt, ...);
 

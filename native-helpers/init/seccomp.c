@@ -15,36 +15,8 @@
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
 
-/* Same layout as sync.c's header. */
-struct listener_msg {
-  uint32_t type;
-  int32_t op;
-  int32_t err;
-  uint32_t arg;
-};
-
 static void send_listener(int fd) {
-  struct listener_msg m = { MSG_SECCOMP_LISTENER, current_op, 0, 0 };
-  struct iovec iov = { &m, sizeof m };
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  memset(&u, 0, sizeof u);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = u.buf;
-  mh.msg_controllen = sizeof u.buf;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t n;
-  do n = sendmsg(sync_fd, &mh, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) fail(errno, "send the seccomp listener fd to the runtime");
+  if (sync_send_fd(MSG_SECCOMP_LISTENER, fd)) fail(errno, "send the seccomp listener fd to the runtime");
   /* The kernel made the listener close-on-exec: it is gone at EXEC without another system call here. */
 }
 

@@ -14,12 +14,34 @@ int current_op = -1;
 int fifo_report_fd = -1;
 const char *fail_where;
 
-struct msg_hdr {
-  uint32_t type;
-  int32_t op;
-  int32_t err;
-  uint32_t arg;
-};
+
+int send_with_fd(int sock, const void *data, size_t len, int fd) {
+  struct iovec iov = { (void *)data, len };
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  memset(&u, 0, sizeof u);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = u.buf;
+  mh.msg_controllen = sizeof u.buf; /* CMSG_SPACE(4): go-runc and conmon check exactly this */
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(sock, &mh, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  return n < 0 ? -1 : 0;
+}
+
+int sync_send_fd(uint32_t type, int fd) {
+  struct msg_hdr h = { type, current_op, 0, 0 };
+  return send_with_fd(sync_fd, &h, sizeof h, fd);
+}
 
 int sync_send(uint32_t type, uint32_t arg, int err, const char *text) {
   char buf[sizeof(struct msg_hdr) + 4096];
