@@ -18,12 +18,25 @@ interface CompiledValidator {
 
 const loaded = new Map<SchemaName, CompiledValidator>();
 
+// Set by the bundler (src/build/bundle.mjs): the CLI bundle carries the validators inside it (and in its code
+// cache); tests and the per-module build load them from build/validators/.
+declare const HAKO_BUNDLE: boolean | undefined;
+
+function bundledValidator(name: SchemaName): CompiledValidator {
+  switch (name) {
+    case 'config': return require('../../build/validators/config.js');
+    case 'process': return require('../../build/validators/process.js');
+    case 'state': return require('../../build/validators/state.js');
+    case 'features': return require('../../build/validators/features.js');
+  }
+}
+
 function validator(name: SchemaName): CompiledValidator {
   let validate = loaded.get(name);
   if (validate === undefined) {
     const file = buildPath('validators', `${name}.js`);
     try {
-      validate = require(file) as CompiledValidator;
+      validate = (typeof HAKO_BUNDLE !== 'undefined' ? bundledValidator(name) : require(file)) as CompiledValidator;
     } catch (error) {
       throw new Error(`cannot load the ${name} validator ${file} (run \`node schemas/compile.mjs\`): ${(error as Error).message}`);
     }

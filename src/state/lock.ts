@@ -2,13 +2,19 @@
 // state root and id: the kernel releases it when its holder exits, however it exits, so a crashed command never
 // leaves a stale lock, and no native code is needed (start, kill, delete stay plain Node).
 // Abstract sockets belong to a network namespace: callers that share a state root share one (containerd, podman).
-import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 import { HakoError } from '../util/errors';
 
-function lockName(root: string, id: string): string {
-  const digest = crypto.createHash('sha256').update(`${root}\0${id}`).digest('hex');
-  return `\0hako-lock/${digest}`;
+/** 64-bit FNV-1a: names fit a socket address whatever the path's length. Two pairs that collide only share a
+ * lock (they wait for each other), so a fast hash is enough; node:crypto would cost ~6 ms of start-up. */
+function fnv1a64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(text)) h = BigInt.asUintN(64, (h ^ BigInt(byte)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
+}
+
+export function lockName(root: string, id: string): string {
+  return `\0hako-lock/${fnv1a64(`${root}\0${id}`)}`;
 }
 
 function tryBind(name: string): Promise<net.Server | null> {
