@@ -26,6 +26,16 @@ export class Suite {
     return this.hako.run(['run', ...extraFlags, '--bundle', b.dir, this.hako.id()]);
   }
 
+  /** `create` of a bundle (running /bin/true) that must be refused: exit 1 and no container left. Returns stderr. */
+  refused(t: Test, edit: (spec: Spec) => void): string {
+    const b = this.bundle(['/bin/true'], edit);
+    const id = this.hako.id('refused');
+    const r = this.hako.run(['create', '--bundle', b.dir, id]);
+    t.equal(r.code, 1, 'create fails');
+    t.equal(this.hako.state(id), null, 'nothing is left');
+    return r.stderr;
+  }
+
   /** Run `/bin/probe report <probeArgs>` in a container configured by `edit`; fail the test if it did not run. */
   probe(t: Test, probeArgs: string[] = [], edit?: (spec: Spec) => void, extraFlags: string[] = []): ProbeReport {
     const b = this.bundle(['/bin/probe', 'report', ...probeArgs], edit);

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../../src/util/paths';
+import { waitFor } from './hako';
 
 let dir: string | undefined;
 const built = new Map<string, string>();
@@ -24,10 +25,6 @@ export function fixture(name: string): string {
 }
 
 /** Wait until `file` exists (a fixture's "ready" file). */
-export async function waitForFile(file: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fs.existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${file}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+export function waitForFile(file: string, timeoutMs = 10_000): Promise<void> {
+  return waitFor(file, () => fs.existsSync(file), timeoutMs);
 }

@@ -57,12 +57,8 @@ export class Hako {
   }
 
   /** Poll until `predicate` holds (or throw after timeoutMs). */
-  async waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+  waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+    return waitFor(what, predicate, timeoutMs);
   }
 
   /** The parsed output of `state`, or null if it failed. */
@@ -75,6 +71,15 @@ export class Hako {
   cleanup(): void {
     for (const id of this.ids) runHako(['--root', this.root, 'delete', '--force', id], {}, this.tmp);
     fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** Poll every 10 ms until `predicate` holds; throws after timeoutMs. */
+export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

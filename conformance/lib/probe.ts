@@ -16,6 +16,7 @@
 
 import * as path from 'node:path';
 import { repoRoot } from '../../src/util/paths';
+import { CAPABILITIES, RLIMITS } from '../../src/spec/names';
 
 /** Absolute path of the static probe binary. */
 export const probePath: string = path.join(repoRoot, 'build', 'conformance', 'probe');
@@ -47,27 +48,15 @@ export const capSetNames: readonly CapSetName[] = ['inheritable', 'permitted', '
 
 /** Capability names by number (0..40), as the probe decodes them. Higher bits
  * are reported as "CAP_UNKNOWN_<n>". */
-export const capNames: readonly string[] = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
-  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
-  'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
-  'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
-  'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
-];
+export const capNames: readonly string[] = CAPABILITIES;
 
 export type RlimitName =
   | 'RLIMIT_CPU' | 'RLIMIT_FSIZE' | 'RLIMIT_DATA' | 'RLIMIT_STACK' | 'RLIMIT_CORE' | 'RLIMIT_RSS'
   | 'RLIMIT_NPROC' | 'RLIMIT_NOFILE' | 'RLIMIT_MEMLOCK' | 'RLIMIT_AS' | 'RLIMIT_LOCKS'
   | 'RLIMIT_SIGPENDING' | 'RLIMIT_MSGQUEUE' | 'RLIMIT_NICE' | 'RLIMIT_RTPRIO' | 'RLIMIT_RTTIME';
 
-export const rlimitNames: readonly RlimitName[] = [
-  'RLIMIT_CPU', 'RLIMIT_FSIZE', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_CORE', 'RLIMIT_RSS',
-  'RLIMIT_NPROC', 'RLIMIT_NOFILE', 'RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_LOCKS',
-  'RLIMIT_SIGPENDING', 'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME',
-];
+/** In resource number order, as the probe reports them. */
+export const rlimitNames = RLIMITS as readonly RlimitName[];
 
 /** Decimal strings, or "unlimited" for RLIM_INFINITY. */
 export interface Rlimit {

@@ -1,6 +1,6 @@
 // Bad input: each gets a clear error naming what failed and where, exit 1, and leaves nothing behind
 // (no state directory, cgroup, process, mount or pid file).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as child from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,10 +9,14 @@ import { Suite } from '../lib/container';
 import { hakoBin } from '../lib/hako';
 import type { Bundle } from '../lib/bundle';
 import type { Spec } from '../../src/spec/types';
+import { readCgroupHost } from '../../src/cgroups/host';
+import { hierarchyMounts, removeTestParent } from '../../src/cgroups/testutil';
 
 const suite = new Suite(t, 'bad');
 const { hako } = suite;
-const CONTROLLERS = ['memory', 'pids', 'cpu', 'freezer', 'devices', 'systemd'];
+const cgroupHost = readCgroupHost();
+/** Every cgroup hierarchy a container joins on this host (v1 controllers, name=systemd, the unified one). */
+const HIERARCHIES = hierarchyMounts(cgroupHost);
 
 interface Failure {
   stderr: string;
@@ -20,9 +24,10 @@ interface Failure {
 }
 
 /** create must fail; then check that nothing of the container is left anywhere. */
-function failingCreate(t: Tap.Test, b: Bundle): Failure {
+function failingCreate(t: Test, b: Bundle): Failure {
   const id = hako.id();
   const cgroupsPath = `/hako-test-${process.pid}-${id}`;
+  t.teardown(() => removeTestParent(cgroupHost, cgroupsPath.slice(1)));
   if (fs.existsSync(path.join(b.dir, 'config.json'))) {
     try {
       const spec = JSON.parse(fs.readFileSync(path.join(b.dir, 'config.json'), 'utf8')) as Spec;
@@ -40,9 +45,8 @@ function failingCreate(t: Tap.Test, b: Bundle): Failure {
   t.equal(r.stdout, '', 'nothing on stdout');
   t.notOk(fs.existsSync(path.join(hako.root, id)), 'no state directory');
   t.notOk(fs.existsSync(pidFile), 'no pid file');
-  for (const c of CONTROLLERS) {
-    if (fs.existsSync(`/sys/fs/cgroup/${c}`)) t.notOk(fs.existsSync(`/sys/fs/cgroup/${c}${cgroupsPath}`), `no ${c} cgroup`);
-  }
+  const leftCgroups = HIERARCHIES.map((m) => `${m}${cgroupsPath}`).filter((dir) => fs.existsSync(dir));
+  t.same(leftCgroups, [], 'no cgroup in any hierarchy');
   t.notOk(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(b.dir), 'no mount of the bundle on the host');
   t.equal(hako.state(id), null, 'state: does not exist');
   return { stderr: r.stderr, id };
@@ -178,7 +182,3 @@ t.test('concurrent creates of one id: exactly one wins, the others are refused',
   t.same(await Promise.all(deletes), [0, 0, 0], 'concurrent delete --force all succeed');
   t.equal(hako.state(id), null);
 });
-
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}

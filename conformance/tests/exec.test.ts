@@ -6,23 +6,15 @@ import * as child from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Hako, hakoBin, type Result } from '../lib/hako';
-import { makeBundle, type Bundle } from '../lib/bundle';
+import { hakoBin, type Result } from '../lib/hako';
+import type { Bundle } from '../lib/bundle';
+import { Suite } from '../lib/container';
 import { parseProbeReport, type NamespaceName, type ProbeReport } from '../lib/probe';
 import type { Spec } from '../../src/spec/types';
 
-const hako = new Hako('exec');
-const bundles: Bundle[] = [];
-t.teardown(() => {
-  hako.cleanup();
-  for (const b of bundles) b.remove();
-});
-
-function bundle(args: string[], edit?: (s: Spec) => void): Bundle {
-  const b = makeBundle(args, edit);
-  bundles.push(b);
-  return b;
-}
+const suite = new Suite(t, 'exec');
+const { hako } = suite;
+const bundle = (args: string[], edit?: (s: Spec) => void): Bundle => suite.bundle(args, edit);
 
 /** A running container (run -d) with a long sleep as its process. */
 function running(t: Test, edit?: (s: Spec) => void, label = 'c'): { id: string; pid: number; b: Bundle } {
@@ -171,7 +163,8 @@ t.test('exit codes and errors', async (t) => {
   t.equal(unknown.code, 255);
   t.match(unknown.stderr, /^exec failed: container does not exist/);
   const noCommand = hako.run(['exec', id]);
-  t.not(noCommand.code, 0);
+  t.equal(noCommand.code, 255);
+  t.match(noCommand.stderr, /^exec failed: no command to run/, 'a command or --process is needed');
 
   t.equal(hako.run(['kill', id, 'KILL']).code, 0);
   await hako.waitFor('stopped', () => hako.state(id)?.status === 'stopped');

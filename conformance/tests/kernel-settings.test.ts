@@ -1,22 +1,14 @@
 // Process and kernel settings of runtime-spec 1.3, as the probe inside the container sees them:
 // linux.personality, process.ioPriority, process.scheduler, linux.memoryPolicy, linux.timeOffsets, and the
 // fields this host cannot do (refused with their JSON path), or that no host can (rejected).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as fs from 'node:fs';
 import { Suite } from '../lib/container';
 import type { Spec } from '../../src/spec/types';
 
 const suite = new Suite(t, 'kset');
-const { hako } = suite;
 
-function refused(t: Tap.Test, edit: (s: Spec) => void): string {
-  const b = suite.bundle(['/bin/true'], edit);
-  const id = hako.id('refused');
-  const r = hako.run(['create', '--bundle', b.dir, id]);
-  t.equal(r.code, 1, 'create fails');
-  t.equal(hako.state(id), null, 'nothing is left');
-  return r.stderr;
-}
+const refused = (t: Test, edit: (s: Spec) => void): string => suite.refused(t, edit);
 
 t.test('linux.personality: LINUX32 shows in personality(2) and uname', async (t) => {
   const r = suite.probe(t, ['--syscall', 'uname'], (s) => {
@@ -172,6 +164,8 @@ t.test('fields this host cannot do are refused with their path', async (t) => {
 });
 
 t.test('rejected at create with the JSON path: unknown rlimit, unknown capability, non-namespaced sysctl', async (t) => {
+  const sysctl = (name: string) => fs.readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8');
+  const before = [sysctl('kernel.panic'), sysctl('net.ipv4.ip_forward')];
   const err = refused(t, (s) => {
     s.process!.rlimits!.push({ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 });
     s.process!.capabilities!.effective!.push('CAP_TEST');
@@ -182,9 +176,19 @@ t.test('rejected at create with the JSON path: unknown rlimit, unknown capabilit
   t.match(err, /\/process\/capabilities\/effective\/\d+: unknown capability CAP_TEST/);
   t.match(err, '/linux/sysctl/kernel.panic: sysctl kernel.panic is not in a separate kernel namespace');
   t.match(err, '/linux/sysctl/net.ipv4.ip_forward: sysctl net.ipv4.ip_forward needs a network namespace');
-  t.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').length > 0, true);
+  t.same([sysctl('kernel.panic'), sysctl('net.ipv4.ip_forward')], before, 'the host\'s sysctls are untouched');
 });
 
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
+t.test('a net sysctl in a joined network namespace that is the runtime\'s own is refused (runc)', async (t) => {
+  // The host's current value, so that the host is unchanged even while hako applies it.
+  const value = fs.readFileSync('/proc/sys/net/ipv4/tcp_fin_timeout', 'utf8').trim();
+  const b = suite.bundle(['/bin/true'], (s) => {
+    s.linux!.namespaces!.find((n) => n.type === 'network')!.path = `/proc/${process.pid}/ns/net`;
+    s.linux!.sysctl = { 'net.ipv4.tcp_fin_timeout': value };
+  });
+  const id = suite.hako.id('hostnet');
+  const r = suite.hako.run(['create', '--bundle', b.dir, id]);
+  t.equal(r.code, 1, 'create fails');
+  t.match(r.stderr, "/linux/sysctl/net.ipv4.tcp_fin_timeout: the network namespace joined by path is the runtime's own", 'naming the sysctl');
+  t.equal(suite.hako.state(id), null, 'nothing created');
+});

@@ -3,20 +3,13 @@ import t from 'tap';
 import * as child from 'node:child_process';
 import * as fs from 'node:fs';
 import { Hako, hakoBin } from '../lib/hako';
-import { makeBundle, type Bundle } from '../lib/bundle';
+import type { Bundle } from '../lib/bundle';
+import { Suite } from '../lib/container';
+import type { Spec } from '../../src/spec/types';
 
-const hako = new Hako('life');
-const bundles: Bundle[] = [];
-t.teardown(() => {
-  hako.cleanup();
-  for (const b of bundles) b.remove();
-});
-
-function bundle(args?: string[], edit?: Parameters<typeof makeBundle>[1]): Bundle {
-  const b = makeBundle(args, edit);
-  bundles.push(b);
-  return b;
-}
+const suite = new Suite(t, 'life');
+const { hako } = suite;
+const bundle = (args?: string[], edit?: (s: Spec) => void): Bundle => suite.bundle(args, edit);
 
 const RFC3339NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 

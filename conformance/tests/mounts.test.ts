@@ -39,7 +39,10 @@ t.test('the default mounts of `hako spec`', async (t) => {
   t.match(mountAt(r, '/dev/shm')?.superOptions, /size=65536k/, 'fs data passed through');
   const cgroup = r.ls['/sys/fs/cgroup'];
   t.ok(Array.isArray(cgroup) && cgroup.includes('memory') && cgroup.includes('pids'), 'cgroup hierarchies under /sys/fs/cgroup');
-  t.equal(r.mounts?.some((m) => m.mountPoint === '/tmp' && m.source === '/dev/vda'), false, 'no host mount visible');
+  // Only the root and the config's /proc, /dev and /sys trees (with their masks and sub-mounts): none of the host's.
+  const foreign = (r.mounts ?? []).map((m) => m.mountPoint)
+    .filter((mp) => mp !== '/' && !['/proc', '/dev', '/sys'].some((top) => mp === top || mp.startsWith(`${top}/`)));
+  t.same(foreign, [], 'no host mount visible');
 });
 
 t.test('bind mounts: directory, file, read-only, recursive read-only, relative source', async (t) => {
@@ -134,11 +137,14 @@ t.test('default devices, /dev symlinks and linux.devices', async (t) => {
   t.same(r.write['/dev/null'], { ok: true });
 });
 
-t.test('default masked and read-only paths', async (t) => {
+t.test('default masked and read-only paths; missing ones are skipped', async (t) => {
   // Only what this kernel has: masking skips missing paths.
   const maskedFiles = ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug'].filter((p) => fs.existsSync(p));
   const r = suite.probe(t, [...maskedFiles.flatMap((p) => ['--stat', p]), '--read', '/proc/keys', '--ls', '/sys/firmware',
-    '--write', '/proc/sys/kernel/hostname', '--stat', '/proc/sysrq-trigger']);
+    '--write', '/proc/sys/kernel/hostname', '--stat', '/proc/sysrq-trigger', '--stat', '/no/such/masked', '--stat', '/no/such/readonly'], (s) => {
+    s.linux!.maskedPaths!.push('/no/such/masked');
+    s.linux!.readonlyPaths!.push('/no/such/readonly');
+  });
   t.ok(maskedFiles.length > 0);
   for (const p of maskedFiles) t.match(r.stat[p], { type: 'chr', rdevMajor: 1, rdevMinor: 3 }, `${p} masked with /dev/null`);
   t.same(r.read['/proc/keys'], { ok: true, content: '' }, 'masked file reads empty');
@@ -146,7 +152,10 @@ t.test('default masked and read-only paths', async (t) => {
   t.ok(opts(mountAt(r, '/proc/sys')).has('ro'), '/proc/sys is a read-only bind');
   t.match(r.write['/proc/sys/kernel/hostname'], { ok: false, errno: 30 }, '/proc/sys read-only');
   t.ok(opts(mountAt(r, '/proc/irq')).has('ro'), '/proc/irq read-only');
-  t.equal(fs.existsSync('/proc/sysrq-trigger'), r.stat['/proc/sysrq-trigger']?.exists, 'a missing read-only path is skipped');
+  if (fs.existsSync('/proc/sysrq-trigger')) t.ok(opts(mountAt(r, '/proc/sysrq-trigger')).has('ro'), '/proc/sysrq-trigger read-only');
+  else t.match(r.stat['/proc/sysrq-trigger'], { exists: false }, '/proc/sysrq-trigger (absent on this kernel) is skipped');
+  t.match(r.stat['/no/such/masked'], { exists: false }, 'a missing masked path is skipped, not created');
+  t.match(r.stat['/no/such/readonly'], { exists: false }, 'a missing read-only path is skipped, not created');
 });
 
 t.test('cwd is created when missing and used', async (t) => {

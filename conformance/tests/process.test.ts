@@ -3,6 +3,8 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import { Suite } from '../lib/container';
 import { parseForkResult } from '../lib/probe';
+import { readCgroupHost } from '../../src/cgroups/host';
+import { removeTestParent } from '../../src/cgroups/testutil';
 
 const suite = new Suite(t, 'proc');
 
@@ -87,6 +89,7 @@ t.test('oomScoreAdj', async (t) => {
 
 t.test('the process is in the container\'s cgroups with their limits', async (t) => {
   const cgroupsPath = `/hako-test-${process.pid}-limits`;
+  t.teardown(() => removeTestParent(readCgroupHost(), cgroupsPath.slice(1)));
   const r = suite.probe(t, ['--read', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '--read', '/sys/fs/cgroup/pids/pids.max',
     '--read', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us', '--read', '/sys/fs/cgroup/cpu/cpu.shares'], (s) => {
     s.linux!.cgroupsPath = cgroupsPath;
@@ -105,7 +108,8 @@ t.test('the process is in the container\'s cgroups with their limits', async (t)
 
 t.test('with a cgroup namespace the container sees its cgroup as /', async (t) => {
   const r = suite.probe(t);
-  t.ok(r.cgroup?.every((l) => l.endsWith(':/')), r.cgroup?.join(' '));
+  t.ok(r.cgroup?.length, 'the probe read /proc/self/cgroup');
+  t.ok(r.cgroup?.every((l) => l.endsWith(':/')), `every line ends in :/ (${r.cgroup?.join(' ')})`);
 });
 
 t.test('a pids limit contains a fork bomb', async (t) => {

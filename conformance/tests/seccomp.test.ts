@@ -6,20 +6,17 @@ import * as child from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Hako, type Result } from '../lib/hako';
-import { makeBundle, type Bundle } from '../lib/bundle';
+import type { Result } from '../lib/hako';
+import type { Bundle } from '../lib/bundle';
+import { Suite } from '../lib/container';
 import { parseProbeReport, parseSyscallResult, type ProbeReport, type SyscallResult } from '../lib/probe';
 import type { LinuxSeccomp, Spec } from '../../src/spec/types';
 import { repoRoot } from '../../src/util/paths';
 
-const hako = new Hako('seccomp');
-const bundles: Bundle[] = [];
+const suite = new Suite(t, 'seccomp');
+const { hako } = suite;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hako-seccomp-'));
-t.teardown(() => {
-  hako.cleanup();
-  for (const b of bundles) b.remove();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const x86_64 = os.arch() === 'x64';
 const SIGSYS_STATUS = 128 + os.constants.signals.SIGSYS;
@@ -28,12 +25,10 @@ const fixture = (name: string) => path.join(repoRoot, 'conformance', 'fixtures',
 const dockerLike = (): LinuxSeccomp => JSON.parse(fs.readFileSync(fixture('seccomp-docker-like.json'), 'utf8')) as LinuxSeccomp;
 
 function bundle(args: string[], seccomp: LinuxSeccomp | undefined, edit?: (s: Spec) => void): Bundle {
-  const b = makeBundle(args, (s) => {
+  return suite.bundle(args, (s) => {
     if (seccomp) s.linux!.seccomp = seccomp;
     edit?.(s);
   });
-  bundles.push(b);
-  return b;
 }
 
 /** `hako run` to completion. */
@@ -100,18 +95,7 @@ t.test('LOG allows', async (t) => {
 t.test('argument filters: every operator, 64-bit masks, two arguments, one argument twice', { skip: !x86_64 && 'raw x86_64 numbers' }, async (t) => {
   // Raw syscalls that ignore their arguments, so the filter alone decides (x86_64 numbers).
   const NR = { getpid: 39, getppid: 110, getuid: 102, getgid: 104, geteuid: 107, getegid: 108, gettid: 186, getpgrp: 111, sync: 162, getsid: 124 };
-  const text = `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
-    {"names": ["getpid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 10, "args": [{"index": 0, "value": 5, "op": "SCMP_CMP_EQ"}]},
-    {"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 11, "args": [{"index": 0, "value": 5, "op": "SCMP_CMP_NE"}]},
-    {"names": ["getuid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 12, "args": [{"index": 1, "value": 5, "op": "SCMP_CMP_LT"}]},
-    {"names": ["getgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13, "args": [{"index": 2, "value": 5, "op": "SCMP_CMP_LE"}]},
-    {"names": ["geteuid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 14, "args": [{"index": 3, "value": 5, "op": "SCMP_CMP_GE"}]},
-    {"names": ["getegid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 15, "args": [{"index": 5, "value": 5, "op": "SCMP_CMP_GT"}]},
-    {"names": ["gettid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 16, "args": [{"index": 0, "value": 65280, "valueTwo": 4608, "op": "SCMP_CMP_MASKED_EQ"}]},
-    {"names": ["sync"], "action": "SCMP_ACT_ERRNO", "errnoRet": 17, "args": [{"index": 0, "value": 18446462598732840960, "valueTwo": 1311673391471656960, "op": "SCMP_CMP_MASKED_EQ"}]},
-    {"names": ["getpgrp"], "action": "SCMP_ACT_ERRNO", "errnoRet": 18, "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}, {"index": 1, "value": 2, "op": "SCMP_CMP_EQ"}]},
-    {"names": ["getsid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 19, "args": [{"index": 1, "value": 1, "op": "SCMP_CMP_EQ"}, {"index": 1, "value": 2, "op": "SCMP_CMP_EQ"}]}
-  ]}`;
+  const text = fs.readFileSync(fixture('seccomp-args.json'), 'utf8');
   const cases: [keyof typeof NR, string[], number][] = [
     ['getpid', ['5'], 10], ['getpid', ['6'], 0], ['getpid', ['0x100000005'], 0],
     ['getppid', ['6'], 11], ['getppid', ['5'], 0],
@@ -128,7 +112,7 @@ t.test('argument filters: every operator, 64-bit masks, two arguments, one argum
   const b = bundle(['/bin/probe', 'report', ...keys.flatMap((k) => ['--syscall', k])], undefined);
   const spec = JSON.parse(fs.readFileSync(path.join(b.dir, 'config.json'), 'utf8')) as Spec;
   // Written as text: 18446462598732840960 is above 2^53 and must reach hako exactly.
-  const raw = JSON.stringify(spec, null, 2).replace(/"linux": \{/, `"linux": {\n  "seccomp": ${text},`);
+  const raw = JSON.stringify(spec, null, 2).replace(/"linux": \{/, () => `"linux": {\n  "seccomp": ${text},`);
   b.write(raw);
   const r = hako.run(['run', '--bundle', b.dir, hako.id()]);
   const rep = report(r);

@@ -4,23 +4,15 @@
 import t from 'tap';
 import * as child from 'node:child_process';
 import * as fs from 'node:fs';
-import { Hako, hakoBin } from '../lib/hako';
-import { makeBundle, type Bundle } from '../lib/bundle';
+import { hakoBin } from '../lib/hako';
+import type { Bundle } from '../lib/bundle';
+import { Suite } from '../lib/container';
 import { parseListenFdsResult, parseNotifyResult, parseProbeReport } from '../lib/probe';
 import { fixture, waitForFile } from '../lib/fixtures';
 
-const hako = new Hako('stdio');
-const bundles: Bundle[] = [];
-t.teardown(() => {
-  hako.cleanup();
-  for (const b of bundles) b.remove();
-});
-
-function bundle(args: string[]): Bundle {
-  const b = makeBundle(args);
-  bundles.push(b);
-  return b;
-}
+const suite = new Suite(t, 'stdio');
+const { hako } = suite;
+const bundle = (args: string[]): Bundle => suite.bundle(args);
 
 const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 

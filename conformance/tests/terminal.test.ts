@@ -6,26 +6,22 @@ import t from 'tap';
 import * as child from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Hako, hakoBin } from '../lib/hako';
-import { makeBundle, type Bundle } from '../lib/bundle';
+import { hakoBin } from '../lib/hako';
+import type { Bundle } from '../lib/bundle';
+import { Suite } from '../lib/container';
 import { parseProbeReport } from '../lib/probe';
 import { fixture, waitForFile } from '../lib/fixtures';
 import type { Spec } from '../../src/spec/types';
 
-const hako = new Hako('tty');
-const bundles: Bundle[] = [];
-t.teardown(() => {
-  hako.cleanup();
-  for (const b of bundles) b.remove();
-});
+const suite = new Suite(t, 'tty');
+const { hako } = suite;
 
+/** A bundle with process.terminal set. */
 function bundle(args: string[], edit?: (s: Spec) => void): Bundle {
-  const b = makeBundle(args, (s) => {
+  return suite.bundle(args, (s) => {
     s.process!.terminal = true;
     edit?.(s);
   });
-  bundles.push(b);
-  return b;
 }
 
 interface Received {
@@ -101,8 +97,7 @@ t.test('the terminal is the controlling terminal and /dev/console', async (t) =>
 });
 
 t.test('exec -d --console-socket with a process.json, as containerd and conmon call it', async (t) => {
-  const b = makeBundle(['/bin/sleep', '1000']);
-  bundles.push(b);
+  const b = suite.bundle(['/bin/sleep', '1000']);
   const id = hako.id('exec');
   t.equal(hako.run(['run', '-d', '-b', b.dir, id]).code, 0);
   const proc = hako.file(`${id}.process.json`);
@@ -124,8 +119,7 @@ t.test('exec -d --console-socket with a process.json, as containerd and conmon c
 
 t.test('runc\'s consistency rules between terminal, detach and the console socket', async (t) => {
   const tty = bundle(['/bin/true']);
-  const plain = makeBundle(['/bin/true']);
-  bundles.push(plain);
+  const plain = suite.bundle(['/bin/true']);
   const noSocket = hako.run(['create', '-b', tty.dir, hako.id()]);
   t.equal(noSocket.code, 1);
   t.match(noSocket.stderr, 'cannot allocate tty if hako will detach without setting console socket');
@@ -142,8 +136,7 @@ t.test('runc\'s consistency rules between terminal, detach and the console socke
 
   const id = hako.id('rules');
   t.equal(hako.run(['run', '-d', '-b', plain.dir, id]).code, 0);
-  const b = makeBundle(['/bin/sleep', '100']);
-  bundles.push(b);
+  const b = suite.bundle(['/bin/sleep', '100']);
   const sleeper = hako.id('sleeper');
   t.equal(hako.run(['run', '-d', '-b', b.dir, sleeper]).code, 0);
   const execT = hako.run(['exec', '-d', '-t', sleeper, 'true']);
@@ -179,8 +172,7 @@ t.test('foreground run -t in a terminal: raw relay, resize, exit code, terminal 
 });
 
 t.test('foreground exec -t in a terminal', async (t) => {
-  const b = makeBundle(['/bin/sleep', '1000']);
-  bundles.push(b);
+  const b = suite.bundle(['/bin/sleep', '1000']);
   const id = hako.id('fgexec');
   t.equal(hako.run(['run', '-d', '-b', b.dir, id]).code, 0);
   const r = onTerminal(SESSION, ['exec', '-t', id, '/bin/sh']);
@@ -208,7 +200,7 @@ t.test('detached with a terminal, nothing holds the caller\'s stdout/stderr pipe
   const rx = await receiver(id);
   const created = await Promise.race([
     pipesClose(['create', '--console-socket', rx.socket, '-b', b.dir, id]),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pipes still open 15 s later')), 15_000)),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pipes still open 15 s later')), 15_000).unref()),
   ]);
   t.equal(created.code, 0);
   t.equal(hako.run(['start', id]).code, 0);
@@ -220,7 +212,7 @@ t.test('detached with a terminal, nothing holds the caller\'s stdout/stderr pipe
   const pidFile = hako.file(`${id}.e.pid`);
   const execd = await Promise.race([
     pipesClose(['exec', '-d', '--process', proc, '--console-socket', rx2.socket, '--pid-file', pidFile, id]),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pipes still open 15 s later')), 15_000)),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pipes still open 15 s later')), 15_000).unref()),
   ]);
   t.equal(execd.code, 0);
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));

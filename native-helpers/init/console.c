@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -21,10 +20,6 @@
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
-
-static void send_master(int sock, int master, const char *name) {
-  if (send_with_fd(sock, name, strlen(name), master)) fail(errno, "send the pty master to the console socket");
-}
 
 /* The slave of `master`: TIOCGPTPEER (Linux 4.13) opens it without a path lookup; otherwise /dev/pts/N in root. */
 static int open_slave(int master, unsigned ptn) {
@@ -50,7 +45,7 @@ void op_console(const struct op *op) {
   if (fstat(master, &st) || fstatfs(master, &sfs)) fail(errno, "stat /dev/pts/ptmx");
   if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2 || sfs.f_type != DEVPTS_SUPER_MAGIC)
     fail(EINVAL, "/dev/pts/ptmx in the container is not the ptmx of a devpts mount");
-  if (fcntl(master, F_SETFL, O_RDWR)) fail(errno, "clear O_NONBLOCK on the pty master");
+  if (fcntl(master, F_SETFL, 0)) fail(errno, "clear O_NONBLOCK on the pty master");
   int unlock = 0;
   unsigned ptn;
   if (ioctl(master, TIOCSPTLCK, &unlock)) fail(errno, "unlock the pty");
@@ -66,12 +61,10 @@ void op_console(const struct op *op) {
   if (uid != 0xffffffffu && fchown(slave, uid, (gid_t)-1) && errno != EINVAL && errno != EPERM && errno != EROFS)
     fail(errno, "chown the pty slave to %u", uid);
   if (arg_num(op, A_CONSOLE_console)) {
-    char src[32], dst[32];
+    fdpath_t src, dst;
     int target = mkdir_in_root("/dev/console", 1);
     if (target < 0) fail(errno, "create /dev/console");
-    snprintf(src, sizeof src, "/proc/self/fd/%d", slave);
-    snprintf(dst, sizeof dst, "/proc/self/fd/%d", target);
-    if (mount(src, dst, NULL, MS_BIND, NULL)) fail(errno, "bind mount the pty slave on /dev/console");
+    if (mount(fdpath(src, slave), fdpath(dst, target), NULL, MS_BIND, NULL)) fail(errno, "bind mount the pty slave on /dev/console");
     close(target);
   }
   /* A session of our own with the slave as its controlling terminal, then the slave as stdio. */
@@ -83,7 +76,7 @@ void op_console(const struct op *op) {
   if (slave > 2) close(slave);
   char name[32];
   snprintf(name, sizeof name, "/dev/pts/%u", ptn);
-  send_master(sock, master, name);
+  if (send_with_fd(sock, name, strlen(name), master)) fail(errno, "send the pty master to the console socket");
   close(sock);
   close(master);
 }

@@ -1,10 +1,7 @@
-/* Credentials, limits, capabilities, seccomp and the final exec. */
+/* Credentials, limits, capabilities, and the final exec. */
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +75,11 @@ void op_resolve_exec(const struct op *op) {
     snprintf(exec_path, sizeof exec_path, "%s", file);
     return;
   }
-  for (const char *p = path;; ) {
+  /* As Go's LookPath: an empty PATH has no directories; an empty element in it is the current directory. */
+  for (const char *p = path; *path;) {
     const char *end = strchrnul(p, ':');
     int n = (int)(end - p);
-    snprintf(exec_path, sizeof exec_path, "%.*s%s%s", n, n ? p : ".", "/", file);
+    snprintf(exec_path, sizeof exec_path, "%.*s/%s", n ? n : 1, n ? p : ".", file);
     if (executable(exec_path) == 0) return;
     if (!*end) break;
     p = end + 1;
@@ -92,16 +90,16 @@ void op_resolve_exec(const struct op *op) {
 
 static char **exec_argv, **exec_envp;
 
-/* Decoded before the first op runs: after SECCOMP, EXEC must not allocate (the container's filter may deny
- * brk or mmap). */
+/* Decoded before the first op runs (main.c): after SECCOMP, EXEC must not allocate (the container's filter may
+ * deny brk or mmap). */
 void exec_prepare(const struct op *op) {
   exec_argv = arg_strv(op, A_EXEC_argv);
   exec_envp = arg_strv(op, A_EXEC_envp);
 }
 
-void op_exec(const struct op *op) {
-  char **argv = exec_argv ? exec_argv : arg_strv(op, A_EXEC_argv);
-  char **envp = exec_envp ? exec_envp : arg_strv(op, A_EXEC_envp);
-  execve(exec_path[0] ? exec_path : argv[0], argv, envp);
-  fail(errno, "exec %s", exec_path[0] ? exec_path : argv[0]);
+/* argv[0] itself unless RESOLVE_EXEC ran. */
+void op_exec(void) {
+  const char *file = exec_path[0] ? exec_path : exec_argv[0];
+  execve(file, exec_argv, exec_envp);
+  fail(errno, "exec %s", file);
 }

@@ -6,7 +6,6 @@
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -19,8 +18,7 @@
 
 int root_fd = -1;
 
-typedef char fdpath_t[32];
-static const char *fdpath(fdpath_t buf, int fd) {
+const char *fdpath(fdpath_t buf, int fd) {
   snprintf(buf, sizeof(fdpath_t), "/proc/self/fd/%d", fd);
   return buf;
 }
@@ -35,11 +33,10 @@ int open_in_root(const char *path, int flags) {
   return fd;
 }
 
-/* Split "a/b/c" into the parent's fd (created as directories if missing) and the last component. */
 /* mkdir -p inside the root; the last component becomes a regular file when `as_file`.
  * Each prefix is re-resolved from the root, so a symlink in the rootfs can only lead inside it; a symlink
  * whose target is missing is followed by creating the target, inside the root (as runc's MkdirAllInRoot). */
-static int mkdir_all_in_root_depth(const char *path, int as_file, int depth) {
+static int mkdir_in_root_depth(const char *path, int as_file, int depth) {
   char prefix[4096] = "";
   size_t plen = 0;
   const char *p = path;
@@ -73,7 +70,7 @@ static int mkdir_all_in_root_depth(const char *path, int as_file, int depth) {
         prefix[parent_len] = 0;
         snprintf(next, sizeof next, "%s%s%s%s", target[0] == '/' ? "" : prefix, target[0] == '/' ? "" : "/", target, end);
         close(parent);
-        return mkdir_all_in_root_depth(next, as_file, depth + 1);
+        return mkdir_in_root_depth(next, as_file, depth + 1);
       }
       int r;
       if (want_file) {
@@ -82,7 +79,7 @@ static int mkdir_all_in_root_depth(const char *path, int as_file, int depth) {
       } else {
         r = mkdirat(parent, name, 0755);
       }
-      if (r < 0 && errno != EEXIST) { close(parent); return -1; }
+      if (r < 0 && errno != EEXIST) { int e = errno; close(parent); errno = e; return -1; }
       fd = open_in_root(prefix, O_PATH | (want_file ? 0 : O_DIRECTORY));
     }
     if (fd < 0) { int e = errno; close(parent); errno = e; return -1; }
@@ -93,12 +90,8 @@ static int mkdir_all_in_root_depth(const char *path, int as_file, int depth) {
   return parent;
 }
 
-static int mkdir_all_in_root(const char *path, int as_file) {
-  return mkdir_all_in_root_depth(path, as_file, 0);
-}
-
 int mkdir_in_root(const char *path, int as_file) {
-  return mkdir_all_in_root(path, as_file);
+  return mkdir_in_root_depth(path, as_file, 0);
 }
 
 static int open_parent_in_root(const char *path, char *base, size_t basesz) {
@@ -113,7 +106,7 @@ static int open_parent_in_root(const char *path, char *base, size_t basesz) {
   memcpy(dir, path, dlen);
   dir[dlen] = 0;
   strcpy(base, b);
-  return mkdir_all_in_root(dlen ? dir : "/", 0);
+  return mkdir_in_root(dlen ? dir : "/", 0);
 }
 
 void op_rootfs_open(const struct op *op) {
@@ -124,7 +117,9 @@ void op_rootfs_open(const struct op *op) {
   if (root_fd < 0) fail(errno, "open rootfs %s", path);
 }
 
-/* Mount flags a bind remount may not drop: those locked by a less privileged user namespace. */
+/* The per-mount flags the mount at fd has now, which a bind remount keeps: some may be locked (a less privileged
+ * user namespace cannot drop them), and the others are not ours to clear. Its atime mode only when `wanted`
+ * sets none. */
 static unsigned long locked_flags(int fd, unsigned long wanted) {
   struct statfs s;
   unsigned long keep = 0;
@@ -141,13 +136,23 @@ static unsigned long locked_flags(int fd, unsigned long wanted) {
   return keep;
 }
 
-/* MS_BIND|MS_REMOUNT with `flags`; on EPERM retry keeping the flags the kernel has locked. */
-static int remount_bind(int fd, unsigned long flags) {
-  fdpath_t t;
+/* MS_BIND|MS_REMOUNT of the mount at fd (named `target` for mount(2)) with `flags`; on EPERM retry keeping the
+ * flags the kernel has locked. */
+static int remount_bind(int fd, const char *target, unsigned long flags) {
   unsigned long base = MS_BIND | MS_REMOUNT | (flags & ~(unsigned long)(MS_BIND | MS_REC));
-  if (mount(NULL, fdpath(t, fd), NULL, base, NULL) == 0) return 0;
+  if (mount(NULL, target, NULL, base, NULL) == 0) return 0;
   if (errno != EPERM) return -1;
-  return mount(NULL, fdpath(t, fd), NULL, base | locked_flags(fd, flags), NULL);
+  return mount(NULL, target, NULL, base | locked_flags(fd, flags), NULL);
+}
+
+void mount_finish(int fd, const char *dst, const struct op *op, int propagation_arg, int attr_set_arg, int attr_clr_arg) {
+  fdpath_t t;
+  for (size_t k = 0; k < arg_count(op, propagation_arg); k++) {
+    if (mount(NULL, fdpath(t, fd), NULL, arg_u64v(op, propagation_arg, k), NULL)) fail(errno, "set propagation of %s", dst);
+  }
+  struct mount_attr attr = { .attr_set = arg_num(op, attr_set_arg), .attr_clr = arg_num(op, attr_clr_arg) };
+  if ((attr.attr_set || attr.attr_clr) && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr))
+    fail(errno, "set recursive mount attributes of %s", dst);
 }
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
@@ -168,7 +173,7 @@ void op_mount(const struct op *op) {
     if (stat(src, &st)) fail(errno, "stat bind source %s", src);
     as_file = !S_ISDIR(st.st_mode);
   }
-  int fd = mkdir_all_in_root(dst, as_file);
+  int fd = mkdir_in_root(dst, as_file);
   if (fd < 0) fail(errno, "create mount point %s", dst);
 
   if (kind == MOUNT_BIND) {
@@ -185,18 +190,10 @@ void op_mount(const struct op *op) {
   /* The fd above names the directory under the new mount; the mount itself is reached by resolving again. */
   fd = open_in_root(dst, O_PATH);
   if (fd < 0) fail(errno, "reopen mount point %s", dst);
-  if (kind == MOUNT_BIND && (flags & ~(unsigned long)(MS_BIND | MS_REC | PROPAGATION_FLAGS)) && remount_bind(fd, flags))
+  if (kind == MOUNT_BIND && (flags & ~(unsigned long)(MS_BIND | MS_REC | PROPAGATION_FLAGS)) &&
+      remount_bind(fd, fdpath(t, fd), flags))
     fail(errno, "remount %s", dst);
-  for (size_t k = 0; k < arg_count(op, A_MOUNT_propagation); k++) {
-    if (mount(NULL, fdpath(t, fd), NULL, arg_u64v(op, A_MOUNT_propagation, k), NULL))
-      fail(errno, "set propagation of %s", dst);
-  }
-  uint64_t attr_set = arg_num(op, A_MOUNT_attr_set), attr_clr = arg_num(op, A_MOUNT_attr_clr);
-  if (attr_set || attr_clr) {
-    struct mount_attr attr = { .attr_set = attr_set, .attr_clr = attr_clr };
-    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr))
-      fail(errno, "set recursive mount attributes of %s", dst);
-  }
+  mount_finish(fd, dst, op, A_MOUNT_propagation, A_MOUNT_attr_set, A_MOUNT_attr_clr);
   close(fd);
 }
 
@@ -213,7 +210,7 @@ void op_mknod(const struct op *op) {
       fail(errno, "chown %s", path);
   } else if (errno == EPERM && *host) {
     /* Not allowed to create device nodes (user namespace): bind the host's node instead. */
-    int fd = mkdir_all_in_root(path, 1);
+    int fd = mkdir_in_root(path, 1);
     fdpath_t t;
     if (fd < 0) fail(errno, "create %s", path);
     if (mount(host, fdpath(t, fd), NULL, MS_BIND, NULL)) fail(errno, "bind mount %s on %s", host, path);
@@ -236,7 +233,7 @@ void op_symlink(const struct op *op) {
 }
 
 void op_mkdir(const struct op *op) {
-  int fd = mkdir_all_in_root(arg_str(op, A_MKDIR_path), 0);
+  int fd = mkdir_in_root(arg_str(op, A_MKDIR_path), 0);
   if (fd < 0) fail(errno, "mkdir %s", arg_str(op, A_MKDIR_path));
   close(fd);
 }
@@ -301,12 +298,13 @@ void op_readonly_path(const struct op *op) {
   close(fd);
   fd = open_in_root(path, O_PATH);
   if (fd < 0) fail(errno, "reopen readonly path %s", path);
-  if (remount_bind(fd, MS_RDONLY | locked_flags(fd, 0))) fail(errno, "remount %s read-only", path);
+  if (remount_bind(fd, fdpath(t, fd), MS_RDONLY | locked_flags(fd, 0))) fail(errno, "remount %s read-only", path);
   close(fd);
 }
 
+/* By the path "/", which needs no lookup in the container: it may have no /proc for /proc/self/fd/N. */
 void op_remount_root(const struct op *op) {
-  if (remount_bind(root_fd, arg_num(op, A_REMOUNT_ROOT_flags) | locked_flags(root_fd, 0))) fail(errno, "remount root");
+  if (remount_bind(root_fd, "/", arg_num(op, A_REMOUNT_ROOT_flags) | locked_flags(root_fd, 0))) fail(errno, "remount root");
 }
 
 void op_sysctl(const struct op *op) {
@@ -319,8 +317,8 @@ void op_sysctl(const struct op *op) {
   struct open_how how = { .flags = O_WRONLY | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
   int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof how);
   if (fd < 0) fail(errno, "open /proc/sys/%s", path);
-  size_t len = strlen(value);
-  if (write(fd, value, len) != (ssize_t)len) fail(errno, "write /proc/sys/%s", path);
-  close(fd);
   close(dir);
+  char shown[4096];
+  snprintf(shown, sizeof shown, "/proc/sys/%s", path);
+  write_fd(fd, value, shown);
 }

@@ -25,7 +25,7 @@ static size_t state_len;
 
 void op_hook_state(const struct op *op) {
   const char *status = arg_str(op, A_HOOK_STATE_status);
-  enum { HDR = 16, CAP = 1 << 20 };
+  enum { HDR = sizeof(struct msg_hdr), CAP = 1 << 20 };
   if (sync_send(MSG_SYNC, SYNC_HOOK_STATE, 0, status)) fail(errno, "send sync");
   char *buf = malloc(CAP);
   if (!buf) fail(ENOMEM, "allocate state buffer");
@@ -53,6 +53,8 @@ static void __attribute__((noreturn)) hook_child(int fd, const char *path, char 
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) _exit(127);
+  /* Like runc's hooks, only stdio: the preserved fds are the container's, not the hook's. */
+  if (syscall(SYS_close_range, 3U, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */)) _exit(127);
   if (fd >= 0) {
     /* Not close-on-exec: a script's interpreter opens it as /dev/fd/N. */
     fcntl(fd, F_SETFD, 0);
@@ -89,19 +91,21 @@ void op_run_hook(const struct op *op) {
 
   char output[4096];
   size_t outlen = 0, written = 0;
-  int to_write = in[1];
+  int to_write = in[1], from_hook = out[0];
   long deadline = timeout ? now_ms() + 1000L * timeout : 0;
   int timed_out = 0;
   for (;;) {
-    struct pollfd p[3] = { { pidfd, POLLIN, 0 }, { out[0], POLLIN, 0 }, { to_write, POLLOUT, 0 } };
+    /* A negative fd is not polled: stdin written or closed, stdout at EOF (the hook may run on). */
+    struct pollfd p[3] = { { pidfd, POLLIN, 0 }, { from_hook, POLLIN, 0 }, { to_write, POLLOUT, 0 } };
     long wait = deadline ? deadline - now_ms() : -1;
     if (deadline && wait <= 0) { timed_out = 1; break; }
-    int r = poll(p, to_write >= 0 ? 3 : 2, (int)(wait > 0x7fffffff ? 0x7fffffff : wait));
+    int r = poll(p, 3, (int)(wait > 0x7fffffff ? 0x7fffffff : wait));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) fail(errno, "hook %s: poll", path);
     if (p[1].revents) {
       char buf[4096];
       ssize_t n = read(out[0], buf, sizeof buf);
+      if (n == 0) from_hook = -1;
       if (n > 0 && outlen < sizeof output) {
         size_t take = (size_t)n < sizeof output - outlen ? (size_t)n : sizeof output - outlen;
         memcpy(output + outlen, buf, take);

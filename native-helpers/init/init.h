@@ -38,7 +38,7 @@ struct msg_hdr {
 extern int sync_fd;
 extern int current_op;
 int sync_send(uint32_t type, uint32_t arg, int err, const char *text);
-int sync_wait_ok(void); /* 0 on MSG_OK; exits quietly on MSG_ABORT or EOF */
+void sync_wait_ok(void); /* returns on MSG_OK; exits quietly on MSG_ABORT, EOF or garbage */
 /* One message of `len` bytes carrying one fd (SCM_RIGHTS); 0, or -1 with errno. */
 int send_with_fd(int sock, const void *data, size_t len, int fd);
 /* A message header of `type` to the runtime, carrying fd. */
@@ -46,11 +46,22 @@ int sync_send_fd(uint32_t type, int fd);
 /* Report a failure of the current op (errno err) and exit 1. */
 __attribute__((noreturn, format(printf, 2, 3))) void fail(int err, const char *fmt, ...);
 
+/* main.c: write all of value to a file (O_WRONLY, close-on-exec), or fail naming path. */
+void write_file(const char *path, const char *value);
+/* The same for an open fd, which it closes. */
+void write_fd(int fd, const char *value, const char *path);
+
 /* fs.c */
 extern int root_fd;
 int open_in_root(const char *path, int flags);
 /* mkdir -p in root; the last component a regular file when as_file. Returns an O_PATH fd of it, or -1. */
 int mkdir_in_root(const char *path, int as_file);
+/* "/proc/self/fd/N": how a mount names an fd's file (mount(2) takes paths). */
+typedef char fdpath_t[32];
+const char *fdpath(fdpath_t buf, int fd);
+/* After a mount at dst (fd: the mount, reopened): each propagation change in order, then recursive mount
+ * attributes (mount_setattr AT_RECURSIVE). Shared by MOUNT and MOUNT_TREE, whose arguments have these names. */
+void mount_finish(int fd, const char *dst, const struct op *op, int propagation_arg, int attr_set_arg, int attr_clr_arg);
 void op_rootfs_open(const struct op *op);
 void op_mount(const struct op *op);
 void op_mknod(const struct op *op);
@@ -69,7 +80,7 @@ void op_cap_bounding(const struct op *op);
 void op_set_ids(const struct op *op);
 void op_cap_set(const struct op *op);
 void op_resolve_exec(const struct op *op);
-void op_exec(const struct op *op);
+void op_exec(void);
 void exec_prepare(const struct op *op);
 
 /* console.c */

@@ -18,13 +18,17 @@
 static int fifo_fd = -1;
 static int proc_fd_dir = -1;
 
-static void write_proc_self(const char *file, const char *value) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/%s", file);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
+void write_fd(int fd, const char *value, const char *path) {
   size_t len = strlen(value);
-  if (fd < 0 || write(fd, value, len) != (ssize_t)len) fail(errno, "write %s", path);
+  ssize_t n = write(fd, value, len);
+  if (n != (ssize_t)len) fail(n < 0 ? errno : EIO, "write %s", path);
   close(fd);
+}
+
+void write_file(const char *path, const char *value) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail(errno, "open %s", path);
+  write_fd(fd, value, path);
 }
 
 /* A session keyring of the container's own, so it does not share the caller's keys (runc does the same;
@@ -93,8 +97,8 @@ static void run(const struct op *op) {
     if (unshare((int)arg_num(op, A_UNSHARE_flags))) fail(errno, "unshare");
     break;
   case OP_FORK: op_fork(); break;
-  case OP_OOM_SCORE_ADJ: write_proc_self("oom_score_adj", arg_str(op, A_OOM_SCORE_ADJ_value)); break;
-  case OP_TIMENS_OFFSETS: write_proc_self("timens_offsets", arg_str(op, A_TIMENS_OFFSETS_offsets)); break;
+  case OP_OOM_SCORE_ADJ: write_file("/proc/self/oom_score_adj", arg_str(op, A_OOM_SCORE_ADJ_value)); break;
+  case OP_TIMENS_OFFSETS: write_file("/proc/self/timens_offsets", arg_str(op, A_TIMENS_OFFSETS_offsets)); break;
   case OP_SETHOSTNAME: {
     const char *name = arg_str(op, A_SETHOSTNAME_name);
     if (sethostname(name, strlen(name))) fail(errno, "sethostname");
@@ -142,7 +146,7 @@ static void run(const struct op *op) {
   case OP_SECCOMP: op_seccomp(op); break;
   case OP_PREPARE_FIFO: op_prepare_fifo(op); break;
   case OP_WAIT_FIFO: op_wait_fifo(); break;
-  case OP_EXEC: op_exec(op); break;
+  case OP_EXEC: op_exec(); break;
   case OP_CONSOLE: op_console(op); break;
   case OP_PERSONALITY: op_personality(op); break;
   case OP_IOPRIO: op_ioprio(op); break;
@@ -159,7 +163,8 @@ static void run(const struct op *op) {
 
 static uint8_t *read_plan(int fd, size_t *len) {
   struct stat st;
-  if (fstat(fd, &st) || st.st_size <= 0) fail(errno ? errno : EINVAL, "read plan");
+  if (fstat(fd, &st)) fail(errno, "read plan");
+  if (st.st_size <= 0) fail(EINVAL, "read plan: empty");
   uint8_t *buf = malloc((size_t)st.st_size);
   if (!buf) fail(ENOMEM, "read plan");
   size_t off = 0;
@@ -184,8 +189,10 @@ int main(int argc, char **argv) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* Exact modes for the nodes and directories we create; the process's umask is set by the plan. */
   umask(0);
-  /* Our own fds must not reach the container: they close on exec (preserved fds below base stay). */
-  syscall(SYS_close_range, (unsigned)base, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+  /* Our own fds (the sync socket among them) must not reach the container: they close on exec (preserved fds
+   * below base stay). Without this the runtime would never see EOF at EXEC. */
+  if (syscall(SYS_close_range, (unsigned)base, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */))
+    fail(errno, "mark the init's fds close-on-exec");
 
   size_t len;
   uint8_t *buf = read_plan(base + 1, &len);

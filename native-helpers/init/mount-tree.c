@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
-#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,7 +29,6 @@ void op_mount_tree(const struct op *op) {
   int tree = (int)arg_num(op, A_MOUNT_TREE_fd);
   const char *dst = arg_str(op, A_MOUNT_TREE_dst);
   unsigned long flags = arg_num(op, A_MOUNT_TREE_flags);
-  char t[32];
   struct stat st;
   if (fstat(tree, &st)) fail(errno, "stat idmapped mount source for %s", dst);
   int target = mkdir_in_root(dst, !S_ISDIR(st.st_mode));
@@ -46,12 +44,6 @@ void op_mount_tree(const struct op *op) {
   flags_to_attr(flags, &attr);
   if ((attr.attr_set || attr.attr_clr) && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr))
     fail(errno, "set mount attributes of %s", dst);
-  snprintf(t, sizeof t, "/proc/self/fd/%d", fd);
-  for (size_t k = 0; k < arg_count(op, A_MOUNT_TREE_propagation); k++) {
-    if (mount(NULL, t, NULL, arg_u64v(op, A_MOUNT_TREE_propagation, k), NULL)) fail(errno, "set propagation of %s", dst);
-  }
-  struct mount_attr rec = { .attr_set = arg_num(op, A_MOUNT_TREE_attr_set), .attr_clr = arg_num(op, A_MOUNT_TREE_attr_clr) };
-  if ((rec.attr_set || rec.attr_clr) && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &rec, sizeof rec))
-    fail(errno, "set recursive mount attributes of %s", dst);
+  mount_finish(fd, dst, op, A_MOUNT_TREE_propagation, A_MOUNT_TREE_attr_set, A_MOUNT_TREE_attr_clr);
   close(fd);
 }

@@ -1,4 +1,5 @@
 /* Decoding and validation of the binary plan. The whole program is checked before the first op runs. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "init.h"
@@ -43,7 +44,8 @@ int plan_decode(const uint8_t *buf, size_t len, struct op **ops_out, uint32_t *n
   uint32_t magic, version, nops;
   if (read_u32(buf, len, &off, &magic) || magic != PLAN_MAGIC) return *why = "bad magic", -1;
   if (read_u32(buf, len, &off, &version) || version != PLAN_VERSION) return *why = "unsupported plan version", -1;
-  if (read_u32(buf, len, &off, &nops) || nops > 100000) return *why = "bad op count", -1;
+  /* Each op takes at least 8 bytes (code, nargs): a count the buffer cannot hold is refused before allocating. */
+  if (read_u32(buf, len, &off, &nops) || nops > (len - off) / 8) return *why = "bad op count", -1;
   struct op *ops = calloc(nops ? nops : 1, sizeof *ops);
   if (!ops) return *why = "out of memory", -1;
   for (uint32_t i = 0; i < nops; i++) {
@@ -95,7 +97,7 @@ char **arg_strv(const struct op *op, int i) {
   const uint8_t *p = op->args[i].data;
   size_t count = arg_count(op, i), off = 4;
   char **v = calloc(count + 1, sizeof *v);
-  if (!v) fail(12, "allocate argument list");
+  if (!v) fail(ENOMEM, "allocate argument list");
   for (size_t k = 0; k < count; k++) {
     uint32_t slen;
     memcpy(&slen, p + off, 4);

@@ -2,11 +2,12 @@
  * memory policy, and the LSM label of the next exec. Values come decoded and range-checked from the plan. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/personality.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "init.h"
@@ -63,21 +64,23 @@ void op_mempolicy(const struct op *op) {
   unsigned long *mask = calloc(words ? words : 1, sizeof *mask);
   if (!mask) fail(ENOMEM, "allocate node mask");
   for (size_t k = 0; k < words; k++) mask[k] = (unsigned long)arg_u64v(op, A_MEMPOLICY_nodes, k);
-  /* maxnode counts bits; the kernel reads maxnode - 1 of them (a historic off-by-one every caller adds back). */
+  /* maxnode counts bits; the kernel reads maxnode - 1 of them (a historic off-by-one every caller adds back):
+   * 64 * words + 1 makes it read all the words. */
   if (syscall(SYS_set_mempolicy, (int)arg_num(op, A_MEMPOLICY_mode), words ? mask : NULL, words ? words * 64 + 1 : 0))
     fail(errno, "set_mempolicy");
   free(mask);
 }
 
 /* The label applies to the next execve only (AppArmor's "exec PROFILE", SELinux's exec context). Written through
- * the container's /proc after pivot_root: a procfs is required there, as for runc. */
+ * the container's /proc after pivot_root (or setns, for exec): a procfs is required there, as for runc, and
+ * checked, so that whatever the container mounted over /proc cannot swallow the label (CVE-2019-16884). */
 void op_exec_label(const struct op *op) {
   const char *attr = arg_str(op, A_EXEC_LABEL_attr), *label = arg_str(op, A_EXEC_LABEL_label);
   char path[128];
+  struct statfs s;
   snprintf(path, sizeof path, "/proc/thread-self/attr/%s", attr);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) fail(errno, "open %s", path);
-  size_t len = strlen(label);
-  if (write(fd, label, len) != (ssize_t)len) fail(errno, "write %s", path);
-  close(fd);
+  if (fstatfs(fd, &s) || s.f_type != PROC_SUPER_MAGIC) fail(EINVAL, "%s is not on procfs", path);
+  write_fd(fd, label, path);
 }

@@ -14,7 +14,6 @@ int current_op = -1;
 int fifo_report_fd = -1;
 const char *fail_where;
 
-
 int send_with_fd(int sock, const void *data, size_t len, int fd) {
   struct iovec iov = { (void *)data, len };
   union {
@@ -53,11 +52,11 @@ int sync_send(uint32_t type, uint32_t arg, int err, const char *text) {
   return send(sync_fd, buf, sizeof h + tlen, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-int sync_wait_ok(void) {
+void sync_wait_ok(void) {
   struct msg_hdr h;
   ssize_t n;
   do n = recv(sync_fd, &h, sizeof h, 0); while (n < 0 && errno == EINTR);
-  if (n == (ssize_t)sizeof h && h.type == MSG_OK) return 0;
+  if (n == (ssize_t)sizeof h && h.type == MSG_OK) return;
   /* EOF, abort, or garbage: the runtime is cleaning up; nothing more to say. */
   _exit(1);
 }

@@ -23,7 +23,8 @@
 
 #define MAX_FDS 256
 
-/* Child side of hako_spawn. map: triples (src, dst, cloexec). */
+/* Child side of hako_spawn. map: triples (src, dst, cloexec). report_fd, a map source, is where a failure goes:
+ * its copy above every fd in play while the slots are filled, then its slot. */
 static void __attribute__((noreturn)) spawn_child(int exe_fd, const int *map, int n, char *const argv[],
                                                   char *const envp[], int report_fd) {
   sigset_t none;
@@ -43,26 +44,30 @@ static void __attribute__((noreturn)) spawn_child(int exe_fd, const int *map, in
     if (map[3 * i + 1] > maxfd) maxfd = map[3 * i + 1];
   }
   /* Two passes so that no source is overwritten before it is copied: first above every fd in play. */
-  int tmp[MAX_FDS];
+  int tmp[MAX_FDS], report = -1;
   for (int i = 0; i < n; i++) {
     tmp[i] = fcntl(map[3 * i], F_DUPFD_CLOEXEC, maxfd + 1);
     if (tmp[i] < 0 && !(errno == EBADF && map[3 * i + 1] <= 2)) goto fail;
+    if (map[3 * i] == report_fd) report = i;
   }
+  /* The second pass overwrites sources: until it is done, a failure is reported through the copy. */
+  if (report >= 0 && tmp[report] >= 0) report_fd = tmp[report];
   int top = 0;
   for (int i = 0; i < n; i++) {
     int dst = map[3 * i + 1];
-    if (map[3 * i] == report_fd) report_fd = dst; /* the sync socket moves to its slot */
     if (dst > top) top = dst;
     if (tmp[i] < 0) { close(dst); continue; } /* a closed stdio fd stays closed */
     if (dup3(tmp[i], dst, map[3 * i + 2] ? O_CLOEXEC : 0) < 0) goto fail;
   }
+  if (report >= 0) report_fd = map[3 * report + 1]; /* the copies are closed below */
   /* Close everything else: the holes below the highest slot and all above it. */
   for (int fd = 0; fd < top; fd++) {
     int used = 0;
     for (int i = 0; i < n; i++) used |= map[3 * i + 1] == fd;
     if (!used) close(fd);
   }
-  syscall(SYS_close_range, (unsigned)top + 1, ~0U, 0);
+  /* Nothing of Node's may reach the init. */
+  if (syscall(SYS_close_range, (unsigned)top + 1, ~0U, 0)) goto fail;
   syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
 fail:;
   int err = errno;
@@ -196,30 +201,10 @@ int hako_set_subreaper(void) {
   return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) ? -errno : 0;
 }
 
-int hako_pidfd_open(int pid) {
-  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-  return fd < 0 ? -errno : fd;
-}
-
 /* A plain close-on-exec memfd (seccomp_export_bpf writes the compiled filter into one). */
 int hako_memfd(const char *name) {
   int fd = memfd_create(name, MFD_CLOEXEC);
   return fd < 0 ? -errno : fd;
-}
-
-/* Connect a close-on-exec AF_UNIX SOCK_STREAM socket to path (linux.seccomp.listenerPath). */
-int hako_unix_connect(const char *path) {
-  struct sockaddr_un sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof sa.sun_path) return -ENAMETOOLONG;
-  strcpy(sa.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  int r;
-  do r = connect(fd, (struct sockaddr *)&sa, sizeof sa); while (r < 0 && errno == EINTR);
-  if (r < 0) { int e = errno; close(fd); return -e; }
-  return fd;
 }
 
 /* Whether the kernel knows a SECCOMP_FILTER_FLAG_* (libseccomp's way): with a NULL program a known flag

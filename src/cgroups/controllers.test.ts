@@ -192,6 +192,8 @@ t.test('cpuset', async (t) => {
   t.same(show(cpusetV1({ cpus: '0-1', mems: '0' }, staticFacts({ cpuset: ['cpuset.cpus', 'cpuset.mems'] }))), ['cpuset:cpuset.cpus=0-1', 'cpuset:cpuset.mems=0']);
   t.same(show(cpusetV2({ cpus: '0,2-3' }, staticFacts({ '': ['cpuset.cpus', 'cpuset.mems'] }))), ['cpuset.cpus=0,2-3']);
   t.throws(() => cpusetV2({ cpus: '0-1;rm' }, staticFacts({ '': ['cpuset.cpus'] })), /^\/linux\/resources\/cpu\/cpus: invalid list/);
+  t.throws(() => cpusetV1({ mems: '3-1' }, staticFacts({ cpuset: ['cpuset.mems'] })), /^\/linux\/resources\/cpu\/mems: invalid range 3-1/);
+  t.throws(() => cpusetV1({ cpus: ' ' }, staticFacts({ cpuset: ['cpuset.cpus'] })), /^\/linux\/resources\/cpu\/cpus: invalid list " "/);
   t.same(show(cpusetV1({ shares: 5 }, staticFacts({}))), [], 'no cpus/mems, no cpuset needed');
 });
 

@@ -1,15 +1,9 @@
 import { HakoError } from '../util/errors';
+import { childPointer } from '../spec/errors';
 
-/** Escapes one JSON pointer reference token (RFC 6901). */
-export function pointerToken(token: string | number): string {
-  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** JSON pointers of the resources object, the prefix of every field a cgroup error names. */
-export const RESOURCES = '/linux/resources';
-
+/** The JSON pointer of a field of linux.resources, which every cgroup error about the config names. */
 export function resourcePointer(...tokens: (string | number)[]): string {
-  return RESOURCES + tokens.map((t) => `/${pointerToken(t)}`).join('');
+  return childPointer('/linux/resources', ...tokens);
 }
 
 /**

@@ -151,16 +151,22 @@ t.test('a process inside: pids, freeze/thaw, stats, signals', { skip }, async (t
     const rel = d.slice(mount.length);
     t.match(lines, key === '' ? `0::${rel}\n` : new RegExp(`:([^:]*,)?${key}(,[^:]*)?:${rel}\\n`), `joined ${key || 'unified'}`);
   }
-  await waitFor(() => /sleep/.test(fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')));
+  await waitFor(() => /sleep/.test(fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')) && procState(child.pid) === 'S');
   t.same(mgr.pids(), [child.pid]);
+  const wchan = (): string => fs.readFileSync(`/proc/${child.pid}/wchan`, 'utf8');
+  const sleeping = wchan();
 
   mgr.freeze();
   t.equal(mgr.freezerState(), 'frozen');
   if (v2) t.match(read(dir(''), 'cgroup.events'), /^frozen 1$/m);
   else t.equal(read(dir('freezer'), 'freezer.state'), 'FROZEN');
-  t.ok(await waitFor(() => ['D', 'S'].includes(procState(child.pid))), `frozen task state ${procState(child.pid)}`);
+  // v1 parks a frozen task in uninterruptible sleep; v2 moves it from its nanosleep into the freezer's signal trap.
+  t.ok(await waitFor(() => (v2 ? wchan() !== sleeping : procState(child.pid) === 'D')),
+    `the task is frozen (state ${procState(child.pid)}, wchan ${wchan()})`);
+  const trapped = wchan();
   mgr.thaw();
   t.equal(mgr.freezerState(), 'thawed');
+  t.ok(await waitFor(() => (v2 ? wchan() !== trapped : procState(child.pid) === 'S')), 'the task runs again');
 
   // Let the stats have something to count.
   const s = mgr.stats();
@@ -168,7 +174,7 @@ t.test('a process inside: pids, freeze/thaw, stats, signals', { skip }, async (t
   t.equal(Number(s.memory.usage.limit), 256 << 20);
   t.equal(s.pids.current, 1);
   t.equal(s.pids.limit, 20);
-  t.ok(s.cpu.usage.total === undefined || Number(s.cpu.usage.total) >= 0);
+  t.ok(Number(s.cpu.usage.total ?? 0) > 0, `cpu usage ${s.cpu.usage.total} ns: the shell ran in the cgroup`);
   t.ok(s.memory.raw && Object.keys(s.memory.raw).length > 5, 'raw memory.stat');
   const json = JSON.parse(statsJson({ type: 'stats', id: 'x', data: s }).replace(/:(\d{16,})/g, ':"$1"')) as { data: Record<string, unknown> };
   t.same(Object.keys(json.data), ['cpu', 'cpuset', 'memory', 'pids', 'blkio', 'hugetlb', 'intel_rdt', 'network_interfaces']);

@@ -60,7 +60,9 @@ export interface CgroupManager {
 }
 
 /** Picks up a recorded state (or fresh paths from resolveCgroupPaths) without doing any I/O. */
-export function newManager(host: CgroupHost, state: CgroupPaths & { created?: string[] }): CgroupManager {
+/** `host` may be a function: the host's layout is then read only by the operations that need it (create),
+ * not by `state`, `kill` or `delete`, which only use the paths recorded in the state. */
+export function newManager(host: CgroupHost | (() => CgroupHost), state: CgroupPaths & { created?: string[] }): CgroupManager {
   const full: CgroupState = state.created ? (state as CgroupState) : { ...state, created: [] };
   return new CgroupfsManager(host, full);
 }
@@ -68,7 +70,13 @@ export function newManager(host: CgroupHost, state: CgroupPaths & { created?: st
 type FreezerLocation = { version: 1 | 2; dir: string } | undefined;
 
 class CgroupfsManager implements CgroupManager {
-  constructor(private readonly host: CgroupHost, readonly state: CgroupState) {}
+  private hostFacts?: CgroupHost;
+
+  constructor(private readonly hostSource: CgroupHost | (() => CgroupHost), readonly state: CgroupState) {}
+
+  private get host(): CgroupHost {
+    return (this.hostFacts ??= typeof this.hostSource === 'function' ? this.hostSource() : this.hostSource);
+  }
 
   private get paths(): Record<string, string> {
     return this.state.paths;

@@ -288,8 +288,7 @@ async function dispatch(argv: string[]): Promise<number> {
   configureLog({ file: globals.log ? path.resolve(globals.log) : undefined, format: globals.logFormat, debug: globals.debug });
   if (globals.version) {
     const { versionText } = await import('../lifecycle/version');
-    const { OCI_VERSION } = await import('../lifecycle/default-spec');
-    process.stdout.write(versionText(OCI_VERSION));
+    process.stdout.write(versionText());
     return 0;
   }
   if (globals.help || !command || command === 'help') {

@@ -4,6 +4,7 @@
 import type * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Hook, HookName, Spec, State } from '../spec/types';
 import { HakoError } from '../util/errors';
 
@@ -21,20 +22,33 @@ function describeFailure(hook: Hook, r: childProcess.SpawnSyncReturns<Buffer>): 
   return null;
 }
 
+/** NAME=value entries as an object; an entry without '=' is an empty variable (not a name cut short by one). */
+function hookEnv(env: string[] | undefined): Record<string, string> {
+  return Object.fromEntries((env ?? []).map((e) => {
+    const eq = e.indexOf('=');
+    return eq < 0 ? [e, ''] : [e.slice(0, eq), e.slice(eq + 1)];
+  }));
+}
+
 /** Run one hook; null when it succeeded, else the failure message naming its config path and outcome. */
 function runHook(child: typeof childProcess, kind: HookName, i: number, hook: Hook, state: State): string | null {
-  const stdin = stateFile(state);
   let r: childProcess.SpawnSyncReturns<Buffer>;
   try {
-    r = child.spawnSync(hook.path, (hook.args ?? []).slice(1), {
-      argv0: hook.args?.[0] ?? hook.path,
-      env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-      stdio: [stdin, 'pipe', 'pipe'],
-      timeout: hook.timeout ? hook.timeout * 1000 : undefined,
-      killSignal: 'SIGKILL',
-    });
-  } finally {
-    fs.closeSync(stdin);
+    const stdin = stateFile(state);
+    try {
+      r = child.spawnSync(hook.path, (hook.args ?? []).slice(1), {
+        argv0: hook.args?.[0] ?? hook.path,
+        env: hookEnv(hook.env),
+        stdio: [stdin, 'pipe', 'pipe'],
+        timeout: hook.timeout ? hook.timeout * 1000 : undefined,
+        killSignal: 'SIGKILL',
+      });
+    } finally {
+      fs.closeSync(stdin);
+    }
+  } catch (err) {
+    // A failure of ours to run it is the hook's failure too (a warning for poststart and poststop).
+    return `/hooks/${kind}/${i}: hook ${hook.path}: ${(err as Error).message}`;
   }
   const failure = describeFailure(hook, r);
   if (!failure) return null;
@@ -49,12 +63,24 @@ const O_TMPFILE = 0o20000000 | fs.constants.O_DIRECTORY;
  * stdin pipe, which is a socket (a hook that opens /dev/stdin would get ENXIO; runc gives hooks a pipe).
  */
 function stateFile(state: State): number {
-  const tmp = fs.openSync(os.tmpdir(), O_TMPFILE | fs.constants.O_RDWR, 0o600);
+  const tmp = unlinkedTempFile();
   try {
     fs.writeFileSync(tmp, JSON.stringify(state));
     return fs.openSync(`/proc/self/fd/${tmp}`, 'r');
   } finally {
     fs.closeSync(tmp);
+  }
+}
+
+function unlinkedTempFile(): number {
+  try {
+    return fs.openSync(os.tmpdir(), O_TMPFILE | fs.constants.O_RDWR, 0o600);
+  } catch {
+    // No O_TMPFILE on this file system (overlayfs before Linux 6.6): a new named file, unlinked at once.
+    const name = path.join(os.tmpdir(), `.hako-hook-state-${process.pid}-${process.hrtime.bigint()}`);
+    const fd = fs.openSync(name, 'wx+', 0o600);
+    fs.unlinkSync(name);
+    return fd;
   }
 }
 

@@ -15,9 +15,7 @@ interface Lib {
   waitpid: Fn;
   setSubreaper: Fn;
   mkfifo: Fn;
-  pidfdOpen: Fn;
   memfd: Fn;
-  unixConnect: Fn;
   seccompFlagSupported: Fn;
   unixSocket: Fn;
   setWinsize: Fn;
@@ -47,9 +45,7 @@ function load(): Lib {
     waitpid: f('int hako_waitpid(int pid, _Out_ int *status, int flags)'),
     setSubreaper: f('int hako_set_subreaper(void)'),
     mkfifo: f('int hako_mkfifo(const char *path, int mode)'),
-    pidfdOpen: f('int hako_pidfd_open(int pid)'),
     memfd: f('int hako_memfd(const char *name)'),
-    unixConnect: f('int hako_unix_connect(const char *path)'),
     seccompFlagSupported: f('int hako_seccomp_flag_supported(unsigned int flags)'),
     unixSocket: f('int hako_unix_socket(const char *path, int type, int bind_it)'),
     setWinsize: f('int hako_set_winsize(int fd, int rows, int cols)'),
@@ -149,18 +145,15 @@ export function mkfifo(path: string, mode: number): void {
   check(load().mkfifo(path, mode), `mkfifo ${path}`);
 }
 
-export function pidfdOpen(pid: number): number {
-  return check(load().pidfdOpen(pid), `pidfd_open ${pid}`);
-}
-
 /** A close-on-exec memfd, empty and writable. */
 export function memfd(name: string): number {
   return check(load().memfd(name), `memfd ${name}`);
 }
 
-/** A close-on-exec AF_UNIX SOCK_STREAM socket connected to path. */
+/** A close-on-exec AF_UNIX SOCK_STREAM socket connected to path (linux.seccomp.listenerPath). The same as
+ * unixSocketConnect(path), which its caller can use instead. */
 export function unixConnect(path: string): number {
-  return check(load().unixConnect(path), `connect to ${path}`);
+  return unixSocketConnect(path);
 }
 
 /** Whether the kernel accepts the SECCOMP_FILTER_FLAG_* bits in flags (probed without installing anything). */

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { fifoPath, readRecord, validId, type ContainerRecord } from '../state/record';
 import { isAlive } from '../state/proc';
 import { newManager } from '../cgroups/manager';
-import { readCgroupHost } from '../cgroups/host';
+import { readCgroupHost, type CgroupHost } from '../cgroups/host';
 import { HakoError } from '../util/errors';
 import type { ContainerStatus } from '../spec/types';
 
@@ -19,8 +19,11 @@ export function loadContainer(root: string, id: string | undefined): ContainerRe
   return rec;
 }
 
+let cgroupHost: CgroupHost | undefined;
+
+/** The manager of the cgroups recorded at create (the host's layout is read once per process: `list`). */
 export function cgroupManager(rec: ContainerRecord) {
-  return rec.cgroup ? newManager(readCgroupHost(), rec.cgroup) : null;
+  return rec.cgroup ? newManager(() => (cgroupHost ??= readCgroupHost()), rec.cgroup) : null;
 }
 
 /** Live status: freezer first (so resume works after the init died frozen), then the init, then the fifo. */

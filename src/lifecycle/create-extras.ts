@@ -12,7 +12,7 @@ import { HakoError, SysError, nodeErrno } from '../util/errors';
 import type { InitSession } from './init-session';
 import { moveNetDevicesIn } from './netdev';
 
-const O_PATH = 0o10000000;
+export const O_PATH = 0o10000000;
 
 /** O_PATH fds of the createContainer hooks' executables, in order (pushed to `opened`, which the caller closes). */
 export function openContainerHooks(spec: Spec, opened: number[]): number[] {
@@ -47,7 +47,7 @@ export function makeIdmappedTrees(spec: Spec, bundle: string, opened: number[]):
 /** Answer the init's HOOK_STATE requests with the state JSON for the status each asks for. */
 export function answerHookStates(session: InitSession, spec: Spec, id: string, bundle: string): void {
   for (let i = 0; i < hookStateRequests(spec); i++) {
-    const status = session.expectSyncText(SYNC_HOOK_STATE);
+    const status = session.expectSync(SYNC_HOOK_STATE);
     if (status !== 'creating' && status !== 'created') throw new HakoError(`container init: unexpected hook state request ${JSON.stringify(status)}`);
     session.okWith(JSON.stringify(hookState(spec, id, bundle, status, session.childPid)));
   }

@@ -14,18 +14,18 @@ import { resolveCgroupPaths } from '../cgroups/paths';
 import { newManager, type CgroupManager } from '../cgroups/manager';
 import { withDeviceRules } from '../cgroups/merge';
 import { hookState, runHooks, runHooksWarn } from '../hooks/run';
-import { answerHookStates, makeIdmappedTrees, netDevicesIn, openContainerHooks } from './create-extras';
+import { answerHookStates, makeIdmappedTrees, netDevicesIn, O_PATH, openContainerHooks } from './create-extras';
 import { compileSeccomp } from '../seccomp/compile';
 import { containerProcessState, sendToListener } from '../seccomp/listener';
-import { OCI_VERSION } from './default-spec';
+import { OCI_VERSION } from './version';
 import * as native from '../host/native';
 import { containerDir, fifoPath, writeRecord, type ContainerRecord } from '../state/record';
-import { readProcStat } from '../state/proc';
+import { NS_PROC_NAMES, readProcStat } from '../state/proc';
 import { writePidFile } from '../state/pidfile';
 import { withLock } from '../state/lock';
 import { HakoError, nodeErrno, SysError } from '../util/errors';
 import { rfc3339Nano } from '../util/time';
-import { callerUmask, cgroupMountSource, hostSupport, mountPointOf } from './host-facts';
+import { callerUmask, cgroupMountSource, hostSupport, joinedOwnNamespaces, mountPointOf } from './host-facts';
 import { fdLayout, InitSession } from './init-session';
 import { consoleProblem } from '../plan/console';
 import { checkPreservedFds, initStdio, listenFds } from './stdio';
@@ -46,12 +46,6 @@ export interface CreateOptions {
    * instead of --console-socket. Not closed here. */
   consoleFd?: number;
 }
-
-const O_PATH = 0o10000000;
-
-const NS_FILES: Record<LinuxNamespaceType, string> = {
-  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
-};
 
 function rootfsPath(spec: Spec, bundle: string): string {
   const p = path.resolve(bundle, spec.root!.path);
@@ -94,6 +88,14 @@ function openJoinedNamespaces(spec: Spec, opened: number[]): Partial<Record<Linu
   return fds;
 }
 
+function safely(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}
+
 class Undo {
   private steps: (() => void)[] = [];
   /** Whether the container's cgroup has OOM-killed a process (set once the cgroup exists): explains a failure. */
@@ -118,7 +120,7 @@ export async function create(o: CreateOptions): Promise<ContainerRecord> {
   if (o.systemdCgroup) throw new HakoError('--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver (omit the flag)');
   const bundle = path.resolve(o.bundle);
   const { spec, exactIntegers, warnings: deprecated } = loadConfig(bundle);
-  const problems = unsupported(spec, hostSupport());
+  const problems = unsupported(spec, hostSupport(), joinedOwnNamespaces(spec));
   if (problems.length) throw new SpecError(problems);
   for (const w of [...deprecated.map(formatProblem), ...warnings(spec)]) log.warn(w);
   const consoleError = consoleProblem(spec.process?.terminal === true, o.consoleFd === undefined, o.consoleSocket);
@@ -142,7 +144,8 @@ export async function create(o: CreateOptions): Promise<ContainerRecord> {
       return setUp(o, spec, exactIntegers, bundle, rootfs, pidFile, undo);
     } catch (err) {
       // Like runc and crun: an init killed by the memory limit gets a hint, not only "exited unexpectedly".
-      if (err instanceof HakoError && undo.oomKilled()) err.message += ' (the container\'s cgroup OOM-killed it: memory limit too low?)';
+      // The hint must never replace the failure, nor keep the undo from running.
+      if (err instanceof HakoError && safely(undo.oomKilled)) err.message += ' (the container\'s cgroup OOM-killed it: memory limit too low?)';
       undo.run();
       throw err;
     }
@@ -254,14 +257,15 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
   const record: ContainerRecord = {
     version: 1, id: o.id, bundle, rootfs, created: rfc3339Nano(), pid, pidStartTime: stat.startTime,
     config: spec, cgroup: cgroups.state,
-    namespaces: Object.fromEntries((spec.linux?.namespaces ?? []).map((n) => [n.type, `/proc/${pid}/ns/${NS_FILES[n.type]}`])),
+    namespaces: Object.fromEntries((spec.linux?.namespaces ?? []).map((n) => [n.type, `/proc/${pid}/ns/${NS_PROC_NAMES[n.type]}`])),
     ownPidNamespace: fresh.has('pid'),
     owner: process.getuid?.() ?? 0,
     exactIntegers: Object.fromEntries([...exact].map(([pointer, v]) => [pointer, v.toString()])),
   };
   writeRecord(o.root, record);
-  if (pidFile) writePidFile(pidFile, pid);
+  // The init goes on to wait for `start`; the pid file comes last, so a failure never leaves one (contract §3.1).
   session.ok();
   session.close();
+  if (pidFile) writePidFile(pidFile, pid);
   return record;
 }

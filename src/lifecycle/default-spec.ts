@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mount, Spec } from '../spec/types';
 import { HakoError } from '../util/errors';
-
-export const OCI_VERSION = '1.3.0';
+import { OCI_VERSION } from './version';
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 

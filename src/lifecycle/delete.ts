@@ -5,6 +5,7 @@ import { isAlive } from '../state/proc';
 import { withLock } from '../state/lock';
 import { hookState, runHooksWarn } from '../hooks/run';
 import { HakoError } from '../util/errors';
+import { sleepSync } from '../util/time';
 import { log } from '../cli/log';
 import { cgroupManager, checkId, containerStatus } from './common';
 import { SIGKILL } from './signals';
@@ -17,34 +18,41 @@ function restoreNetDevices(rec: ContainerRecord, alive: boolean): string[] {
   return moveNetDevicesBack(rec.config, rec.pid, alive);
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
+/** SIGKILL (every process of the cgroup when the pid namespace is shared), then wait up to 10 s (runc's way). */
 function killAndWait(rec: ContainerRecord, status: string): void {
   const cg = cgroupManager(rec);
+  const alive = () => isAlive(rec.pid, rec.pidStartTime);
   try {
     if (cg && !rec.ownPidNamespace) cg.signalAll(SIGKILL);
-    else process.kill(rec.pid, SIGKILL);
+    // Only the recorded init: a paused container's init may have died and its pid been reused.
+    else if (alive()) process.kill(rec.pid, SIGKILL);
   } catch {
     // already gone
   }
   if (status === 'paused') cg?.thaw();
-  for (let i = 0; i < 100 && isAlive(rec.pid, rec.pidStartTime); i++) Atomics.wait(sleeper, 0, 0, 100);
-  if (isAlive(rec.pid, rec.pidStartTime)) throw new HakoError('container init still running');
+  for (let i = 0; i < 100 && alive(); i++) sleepSync(100);
+  if (alive()) throw new HakoError('container init still running');
 }
 
 /**
  * Tear down a container whose process is gone: leftovers, cgroups, state; then poststop hooks. `force` (delete
  * --force) also kills what is left in the cgroup when the container has its own pid namespace.
  */
-export function destroy(root: string, rec: ContainerRecord, force = false): void {
+function destroy(root: string, rec: ContainerRecord, force: boolean): void {
   const cg = cgroupManager(rec);
-  if (cg) {
+  let failure: unknown;
+  try {
     // Without its own pid namespace, children of the init may outlive it.
-    if (!rec.ownPidNamespace || force) cg.signalAll(SIGKILL);
-    cg.destroy();
+    if (cg && (!rec.ownPidNamespace || force)) cg.signalAll(SIGKILL);
+    cg?.destroy();
+  } catch (err) {
+    failure = err;
   }
+  // As runc: the state goes whatever happened to the cgroups (the error is still reported), so that a cgroup
+  // that cannot be removed does not make the container undeletable.
   fs.rmSync(containerDir(root, rec.id), { recursive: true, force: true });
   runHooksWarn('poststop', rec.config.hooks?.poststop, hookState(rec.config, rec.id, rec.bundle, 'stopped'), (m) => log.warn(m));
+  if (failure) throw failure;
 }
 
 export async function deleteContainer(root: string, id: string | undefined, force: boolean): Promise<void> {

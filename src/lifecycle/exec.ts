@@ -16,8 +16,7 @@ import { consoleProblem } from '../plan/console';
 import { unsupportedProcess } from '../plan/support';
 import { SYNC_START } from '../plan/ops.generated';
 import type { ContainerRecord } from '../state/record';
-import { isAlive } from '../state/proc';
-import { withLock } from '../state/lock';
+import { isAlive, NS_PROC_NAMES } from '../state/proc';
 import { writePidFile } from '../state/pidfile';
 import { writeCgroupFile } from '../cgroups/cgroupfs';
 import type { CgroupState } from '../cgroups/state';
@@ -26,12 +25,13 @@ import * as native from '../host/native';
 import { HakoError } from '../util/errors';
 import { log } from '../cli/log';
 import { cgroupManager, containerStatus, loadContainer } from './common';
+import { withContainer } from './locked';
 import { callerUmask, hostSupport } from './host-facts';
 import { fdLayout, InitSession } from './init-session';
 import { checkPreservedFds, initStdio } from './stdio';
 import { receiveMaster, TtyRelay } from './tty';
-import { SignalForwarder } from './run';
-import { OCI_VERSION } from './default-spec';
+import { SignalForwarder } from './signals';
+import { OCI_VERSION } from './version';
 
 export interface ExecOptions {
   root: string;
@@ -47,10 +47,6 @@ export interface ExecOptions {
   /** --cgroup: [ctrl[,ctrl]:]path, sub-cgroups of the container's. */
   cgroups: string[];
 }
-
-const NS_FILES: Record<LinuxNamespaceType, string> = {
-  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
-};
 
 export async function exec(o: ExecOptions): Promise<number> {
   try {
@@ -138,7 +134,7 @@ function openNamespaces(pid: number): Partial<Record<LinuxNamespaceType, number>
   const fds: Partial<Record<LinuxNamespaceType, number>> = {};
   try {
     for (const type of EXEC_JOIN_ORDER) {
-      const file = NS_FILES[type];
+      const file = NS_PROC_NAMES[type];
       let fd: number;
       try {
         fd = fs.openSync(`/proc/${pid}/ns/${file}`, fs.constants.O_RDONLY);
@@ -163,8 +159,7 @@ function openNamespaces(pid: number): Partial<Record<LinuxNamespaceType, number>
 async function execProcessInContainer(o: ExecOptions): Promise<number> {
   const first = loadContainer(o.root, o.id);
   const { proc, exact } = resolveProcess(first, o);
-  const base = '';
-  const refused = unsupportedProcess(proc, hostSupport(), base);
+  const refused = unsupportedProcess(proc, hostSupport(), '');
   if (refused.length) throw new SpecError(refused);
   const terminal = proc.terminal === true;
   const consoleError = consoleProblem(terminal, o.detach, o.consoleSocket);
@@ -178,8 +173,8 @@ async function execProcessInContainer(o: ExecOptions): Promise<number> {
   let pair: [number, number] | undefined;
   try {
     if (terminal && !o.detach) pair = native.socketpairSeqpacket();
-    const { pid, master } = await withLock(o.root, first.id, () => start(o, loadContainer(o.root, first.id), proc, exact, sub, pair));
-    if (pidFile) writePidFile(pidFile, pid);
+    const { pid, master } = await withContainer(o.root, first.id, (rec) => launch(o, rec, proc, exact, sub, pair));
+    if (pidFile) writePidFileOrKill(pidFile, pid);
     if (o.detach) return 0;
     const relay = master !== undefined ? new TtyRelay(master) : undefined;
     forwarder!.target(pid);
@@ -192,7 +187,22 @@ async function execProcessInContainer(o: ExecOptions): Promise<number> {
   }
 }
 
-function start(o: ExecOptions, rec: ContainerRecord, proc: Process, exact: Map<string, bigint>, sub: Map<string, string>,
+/** runc's rule: a process whose pid file cannot be written is killed (the caller would never learn of it). */
+function writePidFileOrKill(file: string, pid: number): void {
+  try {
+    writePidFile(file, pid);
+  } catch (err) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
+}
+
+/** Start hako-init with the exec plan and see it through to the exec (under the container's lock). */
+function launch(o: ExecOptions, rec: ContainerRecord, proc: Process, exact: Map<string, bigint>, sub: Map<string, string>,
   relay: [number, number] | undefined): { pid: number; master?: number } {
   const status = containerStatus(o.root, rec);
   if (status === 'stopped') throw new HakoError('cannot exec in a stopped container');
@@ -247,7 +257,7 @@ function start(o: ExecOptions, rec: ContainerRecord, proc: Process, exact: Map<s
       const listenerFd = session.expectSeccompListener();
       try {
         const { containerProcessState, sendToListener } = require('../seccomp/listener') as typeof import('../seccomp/listener'); // eslint-disable-line @typescript-eslint/no-require-imports
-        const state = hookState(rec.config, rec.id, rec.bundle, status === 'paused' ? 'paused' : status, rec.pid);
+        const state = hookState(rec.config, rec.id, rec.bundle, status, rec.pid);
         sendToListener(seccompConfig!.listenerPath!, containerProcessState(OCI_VERSION, session.childPid, state, seccompConfig!.listenerMetadata), listenerFd);
       } finally {
         fs.closeSync(listenerFd);

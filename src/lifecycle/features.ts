@@ -3,8 +3,7 @@ import type { Features } from '../spec/types';
 import { CAPABILITIES } from '../spec/names';
 import { KNOWN_MOUNT_OPTIONS } from '../plan/mount-options';
 import { MPOL_FLAGS, MPOL_MODES } from '../plan/process-attrs';
-import { OCI_VERSION } from './default-spec';
-import { VERSION } from './version';
+import { OCI_VERSION, VERSION } from './version';
 import { seccompFeatures } from '../seccomp/features';
 
 export function features(): Features {

@@ -5,6 +5,8 @@ import type { CgroupHost } from '../cgroups/host';
 import type { CgroupPaths } from '../cgroups/state';
 import type { CgroupMountSource, CgroupV1Hierarchy } from '../plan/mounts';
 import type { HostSupport } from '../plan/support';
+import type { LinuxNamespaceType, Spec } from '../spec/types';
+import { NS_PROC_NAMES } from '../state/proc';
 
 export function hostSupport(): HostSupport {
   return {
@@ -13,6 +15,22 @@ export function hostSupport(): HostSupport {
     selinux: fs.existsSync('/sys/fs/selinux/enforce'),
     resctrl: / - resctrl /.test(readOr('/proc/self/mountinfo')),
   };
+}
+
+/** The namespaces the config joins by path that are this process's own (same device and inode). */
+export function joinedOwnNamespaces(spec: Spec): Set<LinuxNamespaceType> {
+  const own = new Set<LinuxNamespaceType>();
+  for (const ns of spec.linux?.namespaces ?? []) {
+    if (!ns.path) continue;
+    try {
+      const theirs = fs.statSync(ns.path);
+      const ours = fs.statSync(`/proc/self/ns/${NS_PROC_NAMES[ns.type]}`);
+      if (theirs.dev === ours.dev && theirs.ino === ours.ino) own.add(ns.type);
+    } catch {
+      // a path that cannot be read fails later, when create opens it, with its JSON pointer
+    }
+  }
+  return own;
 }
 
 function readOr(file: string): string {

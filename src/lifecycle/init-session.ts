@@ -10,7 +10,7 @@ import { buildPath } from '../util/paths';
 
 const HEADER = 16;
 
-export interface InitMessage {
+interface InitMessage {
   type: number;
   op: number;
   err: number;
@@ -54,90 +54,64 @@ export class InitSession {
     this.sock = pair[0];
   }
 
-  /** The next message; throws a HakoError naming the config field when the init reports a failure. */
-  receive(): InitMessage {
-    const got = native.receiveMessage(this.sock, -1);
-    if (!got) throw new HakoError(`container init exited unexpectedly${this.exitDescription()}`);
-    const d = got.data;
-    const m: InitMessage = {
-      type: d.readUInt32LE(0), op: d.readInt32LE(4), err: d.readInt32LE(8), arg: d.readUInt32LE(12),
-      text: d.subarray(HEADER).toString('utf8'), fds: got.fds,
-    };
-    if (m.type === MSG_ERROR) throw new HakoError(this.describeError(m));
-    if (m.type === MSG_CHILD_PID) {
+  /**
+   * The next message that is not CHILD_PID (CHILD_PID is recorded and answered on the way), or null at EOF.
+   * Throws a HakoError naming the config field when the init reports a failure. Only the seccomp listener
+   * message keeps the fds passed with it.
+   */
+  private next(): InitMessage | null {
+    for (;;) {
+      const got = native.receiveMessage(this.sock, -1);
+      if (!got) return null;
+      const d = got.data;
+      const m: InitMessage = {
+        type: d.readUInt32LE(0), op: d.readInt32LE(4), err: d.readInt32LE(8), arg: d.readUInt32LE(12),
+        text: d.subarray(HEADER).toString('utf8'), fds: got.fds,
+      };
+      if (m.type !== MSG_SECCOMP_LISTENER) for (const fd of m.fds.splice(0)) fs.closeSync(fd);
+      if (m.type === MSG_ERROR) throw new HakoError(this.describeError(m));
+      if (m.type !== MSG_CHILD_PID) return m;
       this.childPid = m.arg;
       this.reapIntermediate();
+      this.ok();
     }
-    return m;
   }
 
-  /** Wait for a SYNC of the given kind (CHILD_PID messages on the way are answered). */
-  expectSync(kind: number): void {
-    for (;;) {
-      const m = this.receive();
-      if (m.type === MSG_CHILD_PID) {
-        this.ok();
-        continue;
-      }
-      if (m.type === MSG_SYNC && m.arg === kind) return;
-      throw new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected sync ${kind})`);
-    }
+  private unexpected(m: InitMessage | null, expected: string): HakoError {
+    if (!m) return new HakoError(`container init exited unexpectedly${this.exitDescription()}`);
+    for (const fd of m.fds) fs.closeSync(fd);
+    return new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected ${expected})`);
+  }
+
+  /** Wait for a SYNC of the given kind; returns the text it carries (HOOK_STATE: the status asked for). */
+  expectSync(kind: number): string {
+    const m = this.next();
+    if (m?.type === MSG_SYNC && m.arg === kind) return m.text;
+    throw this.unexpected(m, `sync ${kind}`);
   }
 
   /** Wait for the seccomp listener fd (op SECCOMP with a listener); the caller owns and closes it. */
   expectSeccompListener(): number {
-    for (;;) {
-      const m = this.receive();
-      if (m.type === MSG_CHILD_PID) {
-        this.ok();
-        continue;
-      }
-      if (m.type === MSG_SECCOMP_LISTENER && m.fds.length === 1) return m.fds[0]!;
-      for (const fd of m.fds) fs.closeSync(fd);
-      throw new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected the seccomp listener)`);
-    }
+    const m = this.next();
+    if (m?.type === MSG_SECCOMP_LISTENER && m.fds.length === 1) return m.fds[0]!;
+    throw this.unexpected(m, 'the seccomp listener');
+  }
+
+  /** Wait until the process has exec'd: the sync socket is close-on-exec, so EOF means EXEC succeeded (after
+   * FORK, when CHILD_PID was reported). A failure before that throws, as every op failure does. */
+  expectExec(): void {
+    const m = this.next();
+    if (!m && this.childPid) return;
+    throw this.unexpected(m, 'exec');
   }
 
   ok(): void {
     native.sendMessage(this.sock, header(MSG_OK));
   }
 
-  /** Wait for a SYNC of the given kind and return the text it carries (HOOK_STATE: the status asked for). */
-  expectSyncText(kind: number): string {
-    for (;;) {
-      const m = this.receive();
-      if (m.type === MSG_CHILD_PID) {
-        this.ok();
-        continue;
-      }
-      if (m.type === MSG_SYNC && m.arg === kind) return m.text;
-      throw new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected sync ${kind})`);
-    }
-  }
-
   /** OK with a payload (HOOK_STATE: the state JSON). */
   okWith(text: string): void {
     native.sendMessage(this.sock, Buffer.concat([header(MSG_OK), Buffer.from(text, 'utf8')]));
-  }
-
-  /** Wait until the process has exec'd: the sync socket is close-on-exec, so EOF means EXEC succeeded (after
-   * FORK, when CHILD_PID was reported). A failure before that throws, as every op failure does. */
-  expectExec(): void {
-    for (;;) {
-      const got = native.receiveMessage(this.sock, -1);
-      if (!got) {
-        if (this.childPid) return;
-        throw new HakoError(`container init exited unexpectedly${this.exitDescription()}`);
-      }
-      for (const fd of got.fds) fs.closeSync(fd);
-      const d = got.data;
-      const m = { type: d.readUInt32LE(0), op: d.readInt32LE(4), err: d.readInt32LE(8), arg: d.readUInt32LE(12), text: d.subarray(HEADER).toString('utf8'), fds: [] };
-      if (m.type === MSG_ERROR) throw new HakoError(this.describeError(m));
-      if (m.type !== MSG_CHILD_PID) throw new HakoError(`container init: unexpected message ${m.type}/${m.arg} (expected exec)`);
-      this.childPid = m.arg;
-      this.reapIntermediate();
-      this.ok();
-    }
   }
 
   /** Done talking: the init goes on alone (waiting for `start`). */

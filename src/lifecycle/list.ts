@@ -5,14 +5,22 @@ import { HakoError } from '../util/errors';
 import { log } from '../cli/log';
 import { stateJson } from './common';
 
+/** uid -> user name, from /etc/passwd (read once, on the first call). */
+let passwd: Map<string, string> | undefined;
+
 function userName(uid: number): string {
-  try {
-    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
-    if (line) return line.split(':')[0]!;
-  } catch {
-    // no passwd file
+  if (!passwd) {
+    passwd = new Map();
+    try {
+      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n').reverse()) {
+        const [name, , id] = line.split(':');
+        if (name && id !== undefined) passwd.set(id, name); // the first entry of a uid wins
+      }
+    } catch {
+      // no passwd file
+    }
   }
-  return `#${uid}`;
+  return passwd.get(String(uid)) ?? `#${uid}`;
 }
 
 /** Go's text/tabwriter with minwidth 12, padding 3, as runc prints the table. */

@@ -12,8 +12,8 @@ import type { Spec } from '../spec/types';
 import { containerDir } from '../state/record';
 import { log } from '../cli/log';
 
-export const CONTAINER_NOTIFY_DIR = '/run/notify';
-export const CONTAINER_NOTIFY_SOCKET = `${CONTAINER_NOTIFY_DIR}/notify.sock`;
+const CONTAINER_NOTIFY_DIR = '/run/notify';
+const CONTAINER_NOTIFY_SOCKET = `${CONTAINER_NOTIFY_DIR}/notify.sock`;
 
 /** The caller's NOTIFY_SOCKET, when it is set (an empty value is unset). */
 export function callerNotifySocket(env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -1,3 +1,4 @@
+// Signals: kill's argument as runc reads it, and forwarding to the process of a foreground run or exec.
 import * as os from 'node:os';
 import { HakoError } from '../util/errors';
 
@@ -19,3 +20,38 @@ export function parseSignal(arg: string | undefined): number {
 }
 
 export const SIGKILL = BY_NAME.SIGKILL!;
+
+// Everything a terminal or supervisor may send; not SIGCHLD, SIGWINCH, the unblockable ones, or the
+// profiling timers (SIGPROF, SIGVTALRM) that belong to this process.
+const FORWARDED: NodeJS.Signals[] = [
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN',
+  'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGPIPE',
+];
+
+/** Forwards signals to the container's process; those that arrive before it exists are delivered once it does. */
+export class SignalForwarder {
+  private pid = 0;
+  private readonly pending: NodeJS.Signals[] = [];
+  private readonly handler = (sig: NodeJS.Signals) => (this.pid ? this.send(sig) : this.pending.push(sig));
+
+  constructor() {
+    for (const sig of FORWARDED) process.on(sig, this.handler);
+  }
+
+  target(pid: number): void {
+    this.pid = pid;
+    for (const sig of this.pending.splice(0)) this.send(sig);
+  }
+
+  stop(): void {
+    for (const sig of FORWARDED) process.off(sig, this.handler);
+  }
+
+  private send(sig: NodeJS.Signals): void {
+    try {
+      process.kill(this.pid, sig);
+    } catch {
+      // exited meanwhile
+    }
+  }
+}

@@ -2,17 +2,13 @@
 import * as fs from 'node:fs';
 import { fifoPath, type ContainerRecord } from '../state/record';
 import { isAlive } from '../state/proc';
-import { withLock } from '../state/lock';
 import { hookState, runHooksWarn } from '../hooks/run';
 import { HakoError } from '../util/errors';
+import { sleepSync } from '../util/time';
 import { log } from '../cli/log';
-import { containerStatus, loadContainer } from './common';
+import { containerStatus } from './common';
+import { withContainer } from './locked';
 import { NotifySocket } from './notify';
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleepMs(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
-}
 
 /** Open the fifo for reading: the init's blocked open for writing completes and it writes one byte. */
 function releaseInit(root: string, rec: ContainerRecord): void {
@@ -37,7 +33,7 @@ function releaseInit(root: string, rec: ContainerRecord): void {
         throw new HakoError('cannot start a container whose process has exited');
       }
       if (waited > 30_000) throw new HakoError('container process did not respond to start within 30 s');
-      sleepMs(waited < 100 ? 0.1 : 1);
+      sleepSync(waited < 100 ? 0.1 : 1);
     }
     report = afterStart(fd);
   } finally {
@@ -61,7 +57,7 @@ function afterStart(fd: number): string {
       n = fs.readSync(fd, buf, 0, buf.length, null);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      sleepMs(waited < 100 ? 0.1 : 1);
+      sleepSync(waited < 100 ? 0.1 : 1);
       continue;
     }
     if (n === 0) break;
@@ -70,30 +66,32 @@ function afterStart(fd: number): string {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-export function startLocked(root: string, rec: ContainerRecord): void {
+/** Release the process of a created container (under its lock). Returns the container's notify socket when the
+ * caller has NOTIFY_SOCKET: bound before the process runs, so its READY cannot be missed. */
+function startLocked(root: string, rec: ContainerRecord): NotifySocket | undefined {
   const status = containerStatus(root, rec);
   if (status === 'stopped') throw new HakoError('cannot start a container that has stopped');
   if (status === 'running') throw new HakoError('cannot start an already running container');
   if (status === 'paused') throw new HakoError('cannot start a paused container');
-  releaseInit(root, rec);
+  const notify = NotifySocket.open(root, rec.id);
+  try {
+    releaseInit(root, rec);
+  } catch (err) {
+    notify?.close();
+    throw err;
+  }
   // runtime-spec: a failing poststart hook is logged, and the remaining hooks and the container go on.
   runHooksWarn('poststart', rec.config.hooks?.poststart, hookState(rec.config, rec.id, rec.bundle, 'running', rec.pid), (m) => log.warn(m));
+  return notify;
+}
+
+/** `start` without waiting for READY: the started container, and its notify socket if there is one to forward. */
+export function startContainer(root: string, id: string | undefined): Promise<{ rec: ContainerRecord; notify?: NotifySocket }> {
+  return withContainer(root, id, (rec) => ({ rec, notify: startLocked(root, rec) }));
 }
 
 export async function start(root: string, id: string | undefined): Promise<void> {
-  const rec = loadContainer(root, id);
-  const bound: { notify?: NotifySocket } = {};
-  try {
-    await withLock(root, rec.id, () => {
-      const current = loadContainer(root, rec.id);
-      // NOTIFY_SOCKET: bound before the process runs, so its READY cannot be missed.
-      if (containerStatus(root, current) === 'created') bound.notify = NotifySocket.open(root, rec.id);
-      startLocked(root, current);
-    });
-  } catch (err) {
-    bound.notify?.close();
-    throw err;
-  }
+  const { rec, notify } = await startContainer(root, id);
   // With NOTIFY_SOCKET, start returns once the container is READY (or has gone), as runc's does.
-  await bound.notify?.forward(rec.pid, () => isAlive(rec.pid, rec.pidStartTime));
+  await notify?.forward(rec.pid, () => isAlive(rec.pid, rec.pidStartTime));
 }

@@ -11,7 +11,7 @@ t.test('memory sizes as runc takes them (go-units RAMInBytes)', async (t) => {
   ];
   for (const [text, bytes] of cases) t.equal(parseMemorySize(text), bytes, text);
   for (const bad of ['', 'm', '-2', '1x', '1.2.3m', 'one', '1mm', ' 1m', '-1m', '9000p']) {
-    t.throws(() => parseMemorySize(bad), undefined, JSON.stringify(bad));
+    t.throws(() => parseMemorySize(bad), JSON.stringify(bad));
   }
 });
 

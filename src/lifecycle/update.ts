@@ -9,12 +9,10 @@ import { checkResources } from '../spec/semantic';
 import { formatProblem, SpecError } from '../spec/errors';
 import { mergeResources } from '../cgroups/merge';
 import { writeRecord } from '../state/record';
-import { withLock } from '../state/lock';
 import { HakoError } from '../util/errors';
 import { cgroupManager, containerStatus, loadContainer } from './common';
+import { withContainer } from './locked';
 import type { UpdateFlag } from './update-flags';
-
-export type { UpdateFlag } from './update-flags';
 
 /** runc's per-field flags: name → where the value goes and how it is parsed. */
 export const UPDATE_FLAGS = {
@@ -124,13 +122,12 @@ function readResources(file: string, readStdin: () => string): LinuxResources {
 }
 
 export async function update(root: string, id: string | undefined, o: UpdateOptions): Promise<void> {
-  const first = loadContainer(root, id);
+  loadContainer(root, id); // an unknown id is the error to report, whatever the input
   // Read and check the input before taking the lock: stdin may be slow.
   const patch = o.resources !== undefined
     ? readResources(o.resources, o.readStdin ?? (() => fs.readFileSync(0, 'utf8')))
     : resourcesFromFlags(o.flags ?? {});
-  await withLock(root, first.id, () => {
-    const rec = loadContainer(root, first.id);
+  await withContainer(root, id, (rec) => {
     if (containerStatus(root, rec) === 'stopped') throw new HakoError('container not running');
     const cg = cgroupManager(rec);
     if (!cg) throw new HakoError('container has no cgroup to update');

@@ -6,7 +6,7 @@ import { op, type Plan, type PlanOp } from './program';
 import { CLONE, MS } from './linux';
 import { mountOps, type CgroupMountSource } from './mounts';
 import { deviceOps } from './devices';
-import { capabilityMask, credentialOps, envValue, rlimitOps } from './process';
+import { credentialOps, envValue, keptForSeccomp, rlimitOps } from './process';
 import { execLabelOps, processAttributeOps, timeOffsetOps } from './process-attrs';
 import { createContainerHookOps, startContainerHookOps } from './hooks';
 import { consoleOp } from './console';
@@ -157,11 +157,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   plan.push(...processAttributeOps(spec, input.exact));
   plan.push(op('CHDIR', { path: proc.cwd }, '/process/cwd'));
   plan.push(op('RESOLVE_EXEC', { file: proc.args![0]!, path: envValue(env, 'PATH') ?? '' }, '/process/args/0'));
-  // Installing a seccomp filter without no_new_privs needs CAP_SYS_ADMIN: the init keeps it for itself (see
-  // credentialOps), so that the filter can go in as late as possible, after everything else the init does.
-  const keep = input.seccomp && !proc.noNewPrivileges ? capabilityMask(['CAP_SYS_ADMIN']) : 0n;
   // setgroups is denied only in a user namespace whose gid map was written without privilege (rootless).
-  plan.push(...credentialOps(proc, '/process', { setgroups: true, keep }));
+  plan.push(...credentialOps(proc, '/process', { setgroups: true, keep: keptForSeccomp(proc, input.seccomp !== undefined) }));
   plan.push(op('UMASK', { mask: proc.user?.umask ?? input.callerUmask }, '/process/user/umask'));
   plan.push(...execLabelOps(spec.process));
   if (proc.noNewPrivileges) plan.push(op('NO_NEW_PRIVS', {}, '/process/noNewPrivileges'));
@@ -179,6 +176,6 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   return plan;
 }
 
-function seccompOp(s: SeccompInstall): PlanOp {
+export function seccompOp(s: SeccompInstall): PlanOp {
   return op('SECCOMP', { flags: s.flags, filter: s.filter }, '/linux/seccomp');
 }

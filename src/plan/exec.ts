@@ -18,10 +18,10 @@ import { HakoError } from '../util/errors';
 import { SYNC_START } from './ops.generated';
 import { op, type Plan } from './program';
 import { CLONE } from './linux';
-import { capabilityMask, credentialOps, envValue, rlimitOps } from './process';
+import { credentialOps, envValue, keptForSeccomp, rlimitOps } from './process';
 import { consoleOp } from './console';
 import { execAffinityOps, execLabelOps, ioSchedOps } from './process-attrs';
-import type { SeccompInstall } from './container';
+import { seccompOp, type SeccompInstall } from './container';
 
 /** Joining order: the user namespace first, the mount namespace last (after it, paths are the container's). */
 export const EXEC_JOIN_ORDER: readonly LinuxNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
@@ -68,13 +68,12 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   if (input.consoleFd !== undefined) plan.push(consoleOp(proc, base, input.consoleFd, false));
   plan.push(op('CHDIR', { path: proc.cwd }, `${base}/cwd`));
   plan.push(op('RESOLVE_EXEC', { file: proc.args![0]!, path: envValue(proc.env, 'PATH') ?? '' }, `${base}/args/0`));
-  const keep = input.seccomp && !proc.noNewPrivileges ? capabilityMask(['CAP_SYS_ADMIN']) : 0n;
-  plan.push(...credentialOps(proc, base, { setgroups: input.setgroups, keep }));
+  plan.push(...credentialOps(proc, base, { setgroups: input.setgroups, keep: keptForSeccomp(proc, input.seccomp !== undefined) }));
   plan.push(op('UMASK', { mask: proc.user?.umask ?? input.callerUmask }, `${base}/user/umask`));
   plan.push(...execLabelOps(proc, base));
   if (proc.noNewPrivileges) plan.push(op('NO_NEW_PRIVS', {}, `${base}/noNewPrivileges`));
   if (input.lateCgroup) plan.push(cgroupSync, ...affinity.final);
-  if (input.seccomp) plan.push(op('SECCOMP', { flags: input.seccomp.flags, filter: input.seccomp.filter }, '/linux/seccomp'));
+  if (input.seccomp) plan.push(seccompOp(input.seccomp));
   plan.push(op('EXEC', { argv: proc.args!, envp: proc.env ?? [] }, `${base}/args`));
   return plan;
 }

@@ -4,6 +4,7 @@
 import type { Process, Spec } from '../spec/types';
 import { parseIdList } from '../spec/linux-extras';
 import { op, type PlanOp } from './program';
+import { exactInteger } from './process';
 
 export const PERSONALITY_DOMAINS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
 
@@ -35,11 +36,6 @@ export function nodeMaskWords(nodes: readonly number[]): bigint[] {
   return words;
 }
 
-function uint64(value: number | undefined, pointer: string, exact: ReadonlyMap<string, bigint>): bigint {
-  if (value === undefined) return 0n;
-  return exact.get(pointer) ?? BigInt(Math.trunc(value));
-}
-
 /** personality, ioprio, scheduler, memory policy: set by the init on itself, inherited across exec. */
 export function processAttributeOps(spec: Spec, exact: ReadonlyMap<string, bigint>): PlanOp[] {
   const ops: PlanOp[] = [];
@@ -68,9 +64,9 @@ export function ioSchedOps(proc: Process, base: string, exact: ReadonlyMap<strin
     const flags = (s.flags ?? []).reduce((f, name) => f | SCHED_FLAGS[name]!, 0);
     ops.push(op('SCHEDULER', {
       policy: SCHED_POLICIES[s.policy]!, flags, nice: (s.nice ?? 0) + 20, priority: s.priority ?? 0,
-      runtime: uint64(s.runtime, `${base}/scheduler/runtime`, exact),
-      deadline: uint64(s.deadline, `${base}/scheduler/deadline`, exact),
-      period: uint64(s.period, `${base}/scheduler/period`, exact),
+      runtime: exactInteger(s.runtime, `${base}/scheduler/runtime`, exact),
+      deadline: exactInteger(s.deadline, `${base}/scheduler/deadline`, exact),
+      period: exactInteger(s.period, `${base}/scheduler/period`, exact),
     }, `${base}/scheduler`));
   }
   return ops;
@@ -96,7 +92,7 @@ export function timeOffsetOps(spec: Spec, exact: ReadonlyMap<string, bigint>): P
   const lines = (['monotonic', 'boottime'] as const).flatMap((clock) => {
     const o = offsets[clock];
     if (!o) return [];
-    const secs = exact.get(`/linux/timeOffsets/${clock}/secs`) ?? BigInt(Math.trunc(o.secs ?? 0));
+    const secs = exactInteger(o.secs, `/linux/timeOffsets/${clock}/secs`, exact);
     return [`${clock} ${secs} ${o.nanosecs ?? 0}\n`];
   });
   return lines.length ? [op('TIMENS_OFFSETS', { offsets: lines.join('') }, '/linux/timeOffsets')] : [];

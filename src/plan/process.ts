@@ -14,9 +14,15 @@ export function capabilityMask(names: readonly string[] = []): bigint {
   return mask;
 }
 
-/** The exact uint64 at `pointer` (JSON numbers lose precision above 2^53), capped at RLIM_INFINITY. */
-function uint64(value: number, pointer: string, exact: ReadonlyMap<string, bigint>): bigint {
-  const v = exact.get(pointer) ?? BigInt(Math.trunc(value));
+/** The exact integer at `pointer` (JSON numbers lose precision above 2^53, spec/json.ts), or 0 when absent. */
+export function exactInteger(value: number | undefined, pointer: string, exact: ReadonlyMap<string, bigint>): bigint {
+  if (value === undefined) return 0n;
+  return exact.get(pointer) ?? BigInt(Math.trunc(value));
+}
+
+/** An rlimit value, capped at RLIM_INFINITY. */
+function rlimitValue(value: number, pointer: string, exact: ReadonlyMap<string, bigint>): bigint {
+  const v = exactInteger(value, pointer, exact);
   return v > RLIM_INFINITY ? RLIM_INFINITY : v;
 }
 
@@ -26,7 +32,7 @@ export function rlimitOps(p: Process, base: string, exact: ReadonlyMap<string, b
     const resource = rlimitNumber(r.type);
     if (resource === undefined) throw new Error(`unknown rlimit ${r.type}`);
     return op('SETRLIMIT', {
-      resource, soft: uint64(r.soft, `${where}/soft`, exact), hard: uint64(r.hard, `${where}/hard`, exact),
+      resource, soft: rlimitValue(r.soft, `${where}/soft`, exact), hard: rlimitValue(r.hard, `${where}/hard`, exact),
     }, where);
   });
 }
@@ -39,12 +45,21 @@ export function envValue(env: readonly string[] | undefined, name: string): stri
 }
 
 /**
+ * What the init keeps for itself (credentialOps' `keep`) when a SECCOMP op follows: installing a filter without
+ * no_new_privs needs CAP_SYS_ADMIN, and keeping it lets the filter go in as late as possible, after everything
+ * else the init does.
+ */
+export function keptForSeccomp(p: Process, seccomp: boolean): bigint {
+  return seccomp && !p.noNewPrivileges ? capabilityMask(['CAP_SYS_ADMIN']) : 0n;
+}
+
+/**
  * Identity and privileges, in runc's order: bounding set, keep caps across setuid, ids, final sets.
- * `keep`: capabilities the init itself still needs after this (CAP_SYS_ADMIN to install a seccomp filter
- * without no_new_privs), held in its effective and permitted sets only. execve recomputes both (uid 0:
- * inheritable | bounding; other uids: ambient, without file capabilities), so the container never gets them
- * from there; they are left out of inheritable and ambient. capset can keep a permitted capability that the
- * bounding set no longer has: bounding only limits what exec (and inheritable) can gain.
+ * `keep`: capabilities the init itself still needs after this (keptForSeccomp), held in its effective and
+ * permitted sets only. execve recomputes both (uid 0: inheritable | bounding; other uids: ambient, without file
+ * capabilities), so the container never gets them from there; they are left out of inheritable and ambient.
+ * capset can keep a permitted capability that the bounding set no longer has: bounding only limits what exec
+ * (and inheritable) can gain.
  */
 export function credentialOps(p: Process, base: string, opts: { setgroups: boolean; keep?: bigint }): PlanOp[] {
   const user = p.user ?? {};

@@ -17,14 +17,16 @@ function input(edit: (s: Spec) => void, seccomp?: SeccompInstall): CreatePlanInp
   return {
     spec, exact: new Map(), bundle: '/b', rootfs: '/b/rootfs', noPivot: false, fds: { fifo: 9, join: {} },
     cgroup: { version: 2, hostDir: '/sys/fs/cgroup/c' }, rootParentMount: '/b', callerUmask: 0o022, hostHasKcore: true,
-    runtimeHooks: false, extraEnv: [], seccomp,
+    runtimeHooks: false, extraEnv: [], id: 'c', noNewKeyring: true, seccomp,
   };
 }
 const tail = (plan: Plan, n: number): string[] => plan.slice(-n).map((o) => o.name === 'SYNC' ? `SYNC:${o.args.kind}` : o.name);
-function capSet(plan: Plan): Extract<PlanOp, { name: 'CAP_SET' }>['args'] {
+/** CAP_SET's masks (the plan builds them as bigints). */
+function capSet(plan: Plan): Record<'effective' | 'permitted' | 'inheritable' | 'ambient', bigint> {
   const o = plan.find((p): p is Extract<PlanOp, { name: 'CAP_SET' }> => p.name === 'CAP_SET');
   if (!o) throw new Error('no CAP_SET');
-  return o.args;
+  const { effective, permitted, inheritable, ambient } = o.args;
+  return { effective: BigInt(effective), permitted: BigInt(permitted), inheritable: BigInt(inheritable), ambient: BigInt(ambient) };
 }
 const count = (plan: Plan, name: OpName) => plan.filter((o) => o.name === name).length;
 

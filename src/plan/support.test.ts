@@ -146,3 +146,14 @@ t.test('unsupportedProcess: the same refusals for an exec process.json, with its
   t.match(unsupportedProcess(p, host, '')[1]!.message, /AppArmor is not enabled on this host/);
   t.same(unsupportedProcess({ cwd: '/', args: ['x'], terminal: true }, host, ''), []);
 });
+
+t.test('namespaced sysctls in a joined namespace that is the runtime\'s own are refused', async (t) => {
+  const spec = defaultSpec(false);
+  spec.process!.terminal = false;
+  spec.linux!.namespaces = spec.linux!.namespaces!.map((n) => (n.type === 'network' || n.type === 'ipc' ? { ...n, path: `/proc/1/ns/${n.type}` } : n));
+  spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '8192', 'kernel.domainname': 'x' };
+  const problems = unsupported(spec, host, new Set(['network', 'ipc']));
+  t.same(problems.map((p) => p.pointer), ['/linux/sysctl/net.ipv4.ip_forward', '/linux/sysctl/kernel.msgmax']);
+  t.match(problems[0]!.message, "the network namespace joined by path is the runtime's own");
+  t.same(unsupported(spec, host), [], 'joined namespaces that are not the runtime\'s own are fine');
+});

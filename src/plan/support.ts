@@ -1,7 +1,8 @@
 // The gate between a valid config and what hako (on this host) can do: every field that is not implemented,
 // or that this host cannot provide, is refused here with its JSON pointer. Nothing is silently ignored.
-import type { Process, Spec } from '../spec/types';
-import type { Problem } from '../spec/errors';
+import type { LinuxNamespaceType, Process, Spec } from '../spec/types';
+import { childPointer, type Problem } from '../spec/errors';
+import { classifySysctl } from '../spec/semantic';
 import { parseMountOptions } from './mount-options';
 import { checkIdmappedMounts } from './idmap';
 import { capabilityMask } from './process';
@@ -42,7 +43,11 @@ export function unsupportedProcess(proc: Process, host: HostSupport, base: strin
   return out;
 }
 
-export function unsupported(spec: Spec, host: HostSupport): Problem[] {
+/**
+ * `joinedOwn`: the namespaces the config joins by path that are the runtime's own (host facts: a stat of each
+ * path). A namespaced sysctl written there would change the host, as runc refuses for net.*.
+ */
+export function unsupported(spec: Spec, host: HostSupport, joinedOwn: ReadonlySet<LinuxNamespaceType> = new Set()): Problem[] {
   const out: Problem[] = [];
   const no = (pointer: string, message: string) => out.push({ pointer, message });
   const proc = spec.process;
@@ -61,6 +66,13 @@ export function unsupported(spec: Spec, host: HostSupport): Problem[] {
   }
   // config-linux.md: "Currently no flag values are supported."
   (linux.personality?.flags ?? []).forEach((f, i) => no(`/linux/personality/flags/${i}`, `unknown personality flag ${f} (the runtime-spec defines none)`));
+  for (const name of Object.keys(linux.sysctl ?? {})) {
+    const kind = classifySysctl(name);
+    const type = kind === 'net' ? 'network' : kind;
+    if (type && joinedOwn.has(type)) {
+      no(childPointer('/linux/sysctl', name), `the ${type} namespace joined by path is the runtime's own: sysctl ${name} would change the host`);
+    }
+  }
   out.push(...checkIdmappedMounts(spec));
   if (linux.seccomp) out.push(...checkProfile(linux.seccomp));
   if (!namespaces.has('mount')) no('/linux/namespaces', 'a mount namespace is required');

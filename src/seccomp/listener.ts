@@ -23,7 +23,7 @@ export function sendToListener(listenerPath: string, state: ContainerProcessStat
   const where = '/linux/seccomp/listenerPath';
   let sock: number;
   try {
-    sock = native.unixConnect(listenerPath);
+    sock = native.unixSocketConnect(listenerPath);
   } catch (err) {
     if (err instanceof SysError) throw new SysError(`${where}: connect to ${listenerPath}`, err.errno);
     throw err;

@@ -3,6 +3,7 @@
 import * as os from 'node:os';
 import type { LinuxSeccomp, SeccompAction, SeccompOperator } from '../spec/types';
 import type { Problem } from '../spec/errors';
+import type { ArgCmp } from '../host/seccomp';
 import { exactUint64 } from '../spec/json';
 import { RET } from './bpf';
 
@@ -76,13 +77,8 @@ export function archName(oci: string): string {
   return oci.replace(/^SCMP_ARCH_/, '').toLowerCase();
 }
 
-/** struct scmp_arg_cmp (host/seccomp.ts has the same shape). */
-export interface Condition {
-  arg: number;
-  op: number;
-  datumA: bigint;
-  datumB: bigint;
-}
+/** One argument comparison, as libseccomp takes it (struct scmp_arg_cmp). */
+export type Condition = ArgCmp;
 
 export interface Rule {
   /** JSON pointer of the syscalls[] entry. */

@@ -6,7 +6,7 @@ import { checkExecAffinity, checkLinuxExtras } from './linux-extras';
 
 // What the schema cannot say about a config that already passed it: relations between fields, names the
 // kernel must know, ranges narrower than the JSON type. Pure: nothing here asks the host whether it can do
-// something (the lead's support gate does that). Every problem names the field with a JSON pointer.
+// something (plan/support.ts does that). Every problem names the field with a JSON pointer.
 
 /**
  * Checks a schema-valid config.json. `exact` holds the exact values of large integer literals (parseJson).
@@ -351,8 +351,8 @@ function checkDevices(spec: Spec): Problem[] {
 }
 
 // runc's libcontainer/configs/validate: a sysctl must belong to a namespace the config gives the
-// container, new or joined by path (runc also refuses a joined network namespace that is the host's: that
-// needs a stat of the path, so the support gate does it).
+// container, new or joined by path. runc also refuses net.* sysctls when the joined network namespace is the
+// runtime's own; that needs a stat of the path, which this pure module cannot do.
 function checkSysctls(spec: Spec): Problem[] {
   const problems: Problem[] = [];
   for (const name of Object.keys(spec.linux?.sysctl ?? {})) {

@@ -13,7 +13,7 @@ function fnv1a64(text: string): string {
   return h.toString(16).padStart(16, '0');
 }
 
-export function lockName(root: string, id: string): string {
+function lockName(root: string, id: string): string {
   return `\0hako-lock/${fnv1a64(`${root}\0${id}`)}`;
 }
 

@@ -1,5 +1,11 @@
-// Facts about a process from /proc, the way status derivation needs them.
+// Facts about a process from /proc: its stat fields (status derivation) and its namespace files.
 import * as fs from 'node:fs';
+import type { LinuxNamespaceType } from '../spec/types';
+
+/** The file name of each namespace type under /proc/PID/ns/. */
+export const NS_PROC_NAMES: Record<LinuxNamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
 
 export interface ProcStat {
   /** One-letter state: R, S, D, Z, T, X, ... */

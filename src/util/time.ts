@@ -8,3 +8,10 @@ export function rfc3339Nano(ms = Date.now(), extraNs = Number(process.hrtime.big
 export function rfc3339(ms = Date.now()): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks the thread for `ms` (fractions allowed): for polling loops in synchronous code. */
+export function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}

@@ -1,11 +1,18 @@
 // linux.resources.cpu.cpus/mems → cpuset files.
 import type { LinuxCPU } from '../../spec/types';
+import { parseIdList } from '../../spec/linux-extras';
 import { CgroupError, resourcePointer } from '../errors';
 import { type CgroupFacts, type CgroupWrite, WriteList } from './types';
 
-/** Validates a CPU or memory-node list such as "0-3,7". */
+/** Validates a non-empty CPU or memory-node list such as "0-3,7" (cpuset(7)'s list format). */
 function cpuList(value: string, f: string): string {
-  if (!/^\s*\d+(-\d+)?(\s*,\s*\d+(-\d+)?)*\s*$/.test(value)) throw new CgroupError(`invalid list ${JSON.stringify(value)}`, f);
+  let ids: number[];
+  try {
+    ids = parseIdList(value);
+  } catch (err) {
+    throw new CgroupError((err as Error).message, f);
+  }
+  if (ids.length === 0) throw new CgroupError(`invalid list ${JSON.stringify(value)} (expected e.g. "0-3,7")`, f);
   return value.trim();
 }
 
