@@ -329,3 +329,11 @@ t.test('resources, personality, intelRdt', async (t) => {
     ],
   );
 });
+
+t.test('hook env entries are NAME=value, like process.env', async (t) => {
+  const spec = config({ hooks: { poststop: [{ path: '/bin/true', env: ['OK=1', 'BROKEN', '=x'] }] } });
+  t.same(problems(spec), [
+    "/hooks/poststop/0/env/1: must have the form NAME=value (no '=')",
+    "/hooks/poststop/0/env/2: must have a variable name before '='",
+  ]);
+});

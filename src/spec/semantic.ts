@@ -45,13 +45,7 @@ export function checkProcessSemantics(process: Process, exact: Map<string, bigin
   if (!path.posix.isAbsolute(process.cwd)) problems.push({ pointer: at('cwd'), message: 'must be an absolute path' });
   if (process.cwd.includes('\0')) problems.push({ pointer: at('cwd'), message: 'must not contain a NUL byte' });
 
-  // Entries are "KEY=value"; runc refuses a missing '=', an empty name and NUL bytes, and so do we.
-  process.env?.forEach((entry, i) => {
-    const equals = entry.indexOf('=');
-    if (equals === -1) problems.push({ pointer: at('env', i), message: "must have the form NAME=value (no '=')" });
-    else if (equals === 0) problems.push({ pointer: at('env', i), message: "must have a variable name before '='" });
-    if (entry.includes('\0')) problems.push({ pointer: at('env', i), message: 'must not contain a NUL byte' });
-  });
+  problems.push(...checkEnv(process.env, at('env')));
 
   const umask = process.user?.umask;
   if (umask !== undefined && umask > 0o777) {
@@ -204,6 +198,18 @@ function checkMounts(spec: Spec): Problem[] {
 // Only these: the schema lets other keys through with any value.
 const hookNames: readonly HookName[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
 
+/** Entries are "KEY=value"; runc refuses a missing '=', an empty name and NUL bytes, and so do we. */
+function checkEnv(env: string[] | undefined, pointer: string): Problem[] {
+  const problems: Problem[] = [];
+  env?.forEach((entry, i) => {
+    const equals = entry.indexOf('=');
+    if (equals === -1) problems.push({ pointer: `${pointer}/${i}`, message: "must have the form NAME=value (no '=')" });
+    else if (equals === 0) problems.push({ pointer: `${pointer}/${i}`, message: "must have a variable name before '='" });
+    if (entry.includes('\0')) problems.push({ pointer: `${pointer}/${i}`, message: 'must not contain a NUL byte' });
+  });
+  return problems;
+}
+
 function checkHooks(spec: Spec): Problem[] {
   const problems: Problem[] = [];
   for (const name of hookNames) {
@@ -216,6 +222,7 @@ function checkHooks(spec: Spec): Problem[] {
       if (hook.timeout !== undefined && !(hook.timeout > 0)) {
         problems.push({ pointer: `/hooks/${name}/${i}/timeout`, message: 'must be greater than 0' });
       }
+      problems.push(...checkEnv(hook.env, `/hooks/${name}/${i}/env`));
     });
   }
   return problems;
