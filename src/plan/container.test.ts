@@ -3,33 +3,13 @@ import { buildCreatePlan, newNamespaces, sysctlPath, type CreatePlanInput } from
 import { encodePlan } from './encode';
 import { CLONE, MS, RLIM_INFINITY, S_IFCHR } from './linux';
 import { OPS, SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_READY, SYNC_START, type OpName } from './ops.generated';
-import type { Plan, PlanOp } from './program';
+import type { Plan } from './program';
 import { defaultSpec } from '../lifecycle/default-spec';
-import type { Spec } from '../spec/types';
+import { all, createInput, names, one } from './test-kit';
 
-function input(edit: (s: Spec) => void = () => {}, over: Partial<CreatePlanInput> = {}): CreatePlanInput {
-  const spec = defaultSpec(false);
-  edit(spec);
-  return {
-    spec, exact: new Map(), bundle: '/bundles/b1', rootfs: '/bundles/b1/rootfs', noPivot: false,
-    fds: { fifo: 9, join: {} }, cgroup: { version: 2, hostDir: '/sys/fs/cgroup/hako/c1' },
-    rootParentMount: '/bundles', callerUmask: 0o027, hostHasKcore: true, runtimeHooks: false, extraEnv: [],
-    id: 'c1', noNewKeyring: false,
-    ...over,
-  };
-}
-
-const names = (plan: Plan): OpName[] => plan.map((o) => o.name);
+const input = createInput;
 const first = (plan: Plan, name: OpName): number => plan.findIndex((o) => o.name === name);
 const last = (plan: Plan, name: OpName): number => plan.map((o) => o.name).lastIndexOf(name);
-function all<N extends OpName>(plan: Plan, name: N): Extract<PlanOp, { name: N }>[] {
-  return plan.filter((o): o is Extract<PlanOp, { name: N }> => o.name === name);
-}
-function one<N extends OpName>(plan: Plan, name: N): Extract<PlanOp, { name: N }> {
-  const found = all(plan, name);
-  if (found.length !== 1) throw new Error(`${found.length} ${name} ops`);
-  return found[0]!;
-}
 const syncs = (plan: Plan): number[] => all(plan, 'SYNC').map((o) => o.args.kind);
 
 /** RFC 6901 evaluation: the value at `pointer`, or undefined when it is not in the document. */

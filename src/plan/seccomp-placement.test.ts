@@ -5,21 +5,15 @@ import { capabilityMask, credentialOps } from './process';
 import { SYNC_READY, type OpName } from './ops.generated';
 import type { Plan, PlanOp } from './program';
 import { defaultSpec } from '../lifecycle/default-spec';
+import { createInput } from './test-kit';
 import type { Process, Spec } from '../spec/types';
 
 const SYS_ADMIN = capabilityMask(['CAP_SYS_ADMIN']);
 const filter: SeccompInstall = { filter: new Uint8Array(8), flags: 0, listener: false };
 const notify: SeccompInstall = { filter: new Uint8Array(8), flags: 8, listener: true };
 
-function input(edit: (s: Spec) => void, seccomp?: SeccompInstall): CreatePlanInput {
-  const spec = defaultSpec(false);
-  edit(spec);
-  return {
-    spec, exact: new Map(), bundle: '/b', rootfs: '/b/rootfs', noPivot: false, fds: { fifo: 9, join: {} },
-    cgroup: { version: 2, hostDir: '/sys/fs/cgroup/c' }, rootParentMount: '/b', callerUmask: 0o022, hostHasKcore: true,
-    runtimeHooks: false, extraEnv: [], id: 'c', noNewKeyring: true, seccomp,
-  };
-}
+const input = (edit: (s: Spec) => void, seccomp?: SeccompInstall): CreatePlanInput =>
+  createInput(edit, { noNewKeyring: true, seccomp });
 const tail = (plan: Plan, n: number): string[] => plan.slice(-n).map((o) => o.name === 'SYNC' ? `SYNC:${o.args.kind}` : o.name);
 /** CAP_SET's masks (the plan builds them as bigints). */
 function capSet(plan: Plan): Record<'effective' | 'permitted' | 'inheritable' | 'ambient', bigint> {

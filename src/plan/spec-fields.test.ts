@@ -10,28 +10,16 @@ import { nodeMaskWords, timeOffsetOps } from './process-attrs';
 import { idmapRequests } from './idmap';
 import { MS } from './linux';
 import { defaultSpec } from '../lifecycle/default-spec';
+import { all, createInput } from './test-kit';
 import { checkLinuxExtras, parseIdList } from '../spec/linux-extras';
 import { checkConfigSemantics } from '../spec/semantic';
 import type { Spec } from '../spec/types';
 
-function input(edit: (s: Spec) => void = () => {}, over: Partial<CreatePlanInput> = {}): CreatePlanInput {
-  const spec = defaultSpec(false);
-  spec.process!.terminal = false;
-  edit(spec);
-  return {
-    spec, exact: new Map(), bundle: '/bundles/b1', rootfs: '/bundles/b1/rootfs', noPivot: false,
-    fds: { fifo: 9, join: {} }, cgroup: { version: 2, hostDir: '/sys/fs/cgroup/hako/c1' },
-    rootParentMount: '/bundles', callerUmask: 0o027, hostHasKcore: true, runtimeHooks: false, extraEnv: [],
-    id: 'c1', noNewKeyring: false,
-    ...over,
-  };
-}
+const input = (edit: (s: Spec) => void = () => {}, over: Partial<CreatePlanInput> = {}): CreatePlanInput =>
+  createInput((s) => { s.process!.terminal = false; edit(s); }, over);
 
 const at = (plan: Plan, pred: (o: PlanOp) => boolean): number => plan.findIndex(pred);
 const named = (name: OpName) => (o: PlanOp) => o.name === name;
-function all<N extends OpName>(plan: Plan, name: N): Extract<PlanOp, { name: N }>[] {
-  return plan.filter((o): o is Extract<PlanOp, { name: N }> => o.name === name);
-}
 
 t.test('createContainer and startContainer hooks: where they sit and what they carry', async (t) => {
   const i = input((s) => {
