@@ -138,17 +138,24 @@ export interface ChildEnd {
   waitErrno?: number;
 }
 
+/** `statfs PATH`: the filesystem type (f_type) and the mount (statx STATX_MNT_ID) PATH is on. */
+export interface StatfsValue {
+  fsType: number;
+  mntId: number;
+  mountRoot: boolean;
+}
+
 /**
  * `probe syscall NAME ...` and `--syscall NAME[:ARG...]`. `error` is null when
- * errno is 0. `value` is set by getcwd (string), uname (UnameValue) and clone3
- * (ChildEnd); null when the call failed. With --syscall, a name or arguments the
+ * errno is 0. `value` is set by getcwd (string), uname (UnameValue), clone3
+ * (ChildEnd) and statfs (StatfsValue); null when the call failed. With --syscall, a name or arguments the
  * probe does not understand give {ret:null, errno:22, error:"cannot run ..."}.
  */
 export interface SyscallResult {
   ret: number | null;
   errno: number;
   error: string | null;
-  value?: string | UnameValue | ChildEnd | null;
+  value?: string | UnameValue | ChildEnd | StatfsValue | null;
 }
 
 export interface ProbeReport {

@@ -3,7 +3,7 @@
  * Every call goes through syscall(2) so that the kernel's (or the seccomp
  * filter's) answer is reported as is, without libc emulation or fallbacks.
  * The result is {"ret":R,"errno":E,"error":"strerror text"|null}, plus
- * "value" for calls that return data (getcwd, uname, clone3, ptrace).
+ * "value" for calls that return data (getcwd, uname, clone3, ptrace, statfs).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -180,6 +182,30 @@ bool run_syscall(struct json *j, const char *name, int argc, char **argv, const 
 		else
 			json_null(j);
 		json_obj_end(j);
+	} else if (!strcmp(name, "statfs")) {
+		/* Where PATH is: its filesystem type (statfs f_type) and its mount (statx
+		 * STATX_MNT_ID, to find in the mountinfo of the report). */
+		struct statfs sfs;
+		struct statx stx;
+		NEED(1);
+		struct result r = done(syscall(SYS_statfs, argv[0], &sfs));
+		if (r.ret == 0)
+			r = done(syscall(SYS_statx, AT_FDCWD, argv[0], 0, STATX_MNT_ID, &stx));
+		emit_head(j, r);
+		json_key(j, "value");
+		if (r.ret == 0) {
+			json_obj_begin(j);
+			json_key(j, "fsType");
+			json_int(j, (long long)(unsigned long)sfs.f_type);
+			json_key(j, "mntId");
+			json_int(j, (long long)stx.stx_mnt_id);
+			json_key(j, "mountRoot");
+			json_bool(j, (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0);
+			json_obj_end(j);
+		} else {
+			json_null(j);
+		}
+		json_obj_end(j);
 	} else if (!strcmp(name, "getpid")) {
 		emit(j, done(syscall(SYS_getpid)));
 	} else if (!strcmp(name, "getppid")) {
@@ -335,7 +361,7 @@ bool run_syscall(struct json *j, const char *name, int argc, char **argv, const 
 
 void syscall_usage(void)
 {
-	fputs("syscalls: getcwd getpid getppid gettid getuid getgid mkdir PATH [MODE]\n"
+	fputs("syscalls: getcwd statfs PATH getpid getppid gettid getuid getgid mkdir PATH [MODE]\n"
 	      "  chmod PATH MODE, chroot PATH, unshare FLAGS, personality N,\n"
 	      "  socket DOMAIN TYPE [PROTO], clone3 [FLAGS], uname, sethostname NAME,\n"
 	      "  setdomainname NAME, keyctl [NAME], ptrace, mount PATH, umount PATH, reboot,\n"
