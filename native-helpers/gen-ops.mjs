@@ -63,6 +63,18 @@ function cHeader({ ops, consts }) {
   return out.join('\n') + '\n';
 }
 
+// One handler per op, op_<name>, declared here and defined in the file ops.def's section names; main.c (which
+// defines HAKO_INIT_DISPATCH) gets the table, so an op without a handler does not link.
+function cDispatch({ ops }) {
+  const handler = (op) => `op_${op.name.toLowerCase()}`;
+  const out = ['struct op;'];
+  for (const op of ops) out.push(`void ${handler(op)}(const struct op *op);`);
+  out.push('', '#ifdef HAKO_INIT_DISPATCH', 'static void (*const op_handlers[OP__COUNT])(const struct op *) = {');
+  for (const op of ops) out.push(`  [OP_${op.name}] = ${handler(op)},`);
+  out.push('};', '#endif', '');
+  return out.join('\n');
+}
+
 function tsModule({ ops, consts }) {
   const out = ['// Generated from native-helpers/ops.def by native-helpers/gen-ops.mjs. Do not edit.', ''];
   out.push(`export const ARG_TYPES = ${JSON.stringify(TYPES)} as const;`);
@@ -83,7 +95,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 function main() {
   const def = parseOpsDef(fs.readFileSync(path.join(here, 'ops.def'), 'utf8'));
   const outputs = [
-    [path.join(here, 'ops.h'), cHeader(def)],
+    [path.join(here, 'ops.h'), `${cHeader(def)}\n${cDispatch(def)}`],
     [path.join(root, 'src', 'plan', 'ops.generated.ts'), tsModule(def)],
   ];
   const check = process.argv.includes('--check');

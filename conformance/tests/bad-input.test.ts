@@ -116,7 +116,7 @@ t.test('a mount that fails names its config entry, after cgroups and processes e
     s.mounts!.push({ destination: '/data', type: 'bind', source: '/nonexistent/source', options: ['bind'] });
   });
   const f = failingCreate(t, b);
-  t.match(f.stderr, `/mounts/${b.spec.mounts!.length - 1}: stat bind source /nonexistent/source: no such file or directory`);
+  t.match(f.stderr, `/mounts/${b.spec.mounts!.length - 1}: bind mount /nonexistent/source on /data: no such file or directory`);
   const c = failingCreate(t, suite.bundle(['/bin/true'], (s) => {
     s.mounts!.push({ destination: '/x', type: 'nosuchfs', source: 'none' });
   }));

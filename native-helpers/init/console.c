@@ -1,15 +1,16 @@
 /* Op CONSOLE: process.terminal. The pty comes from the container's own devpts instance (its /dev/pts/ptmx,
  * resolved in the container's root), so the slave is a /dev/pts/N the container can see. The slave becomes the
  * controlling terminal and fds 0-2 of this process (the final one: after FORK, so setsid works and the session
- * is in the container's pid namespace); the master leaves through the console socket in a single sendmsg with
+ * is in the container's pid namespace). The slave is checked to be that pty's own slave before it is bound over
+ * /dev/console by its fd, and /dev/console is reached without a symlink (CVE-2025-52565); the master leaves through the console socket in a single sendmsg with
  * at least one data byte and exactly one SCM_RIGHTS fd (runtime contract §4.1), and never waits for a reader. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -27,7 +28,7 @@ static int open_slave(int master, unsigned ptn) {
   if (fd >= 0 || (errno != EINVAL && errno != ENOTTY)) return fd;
   char path[64];
   snprintf(path, sizeof path, "/dev/pts/%u", ptn);
-  return open_in_root(path, O_RDWR | O_NOCTTY | O_NOFOLLOW);
+  return open_in_root(path, O_RDWR | O_NOCTTY | O_NOFOLLOW, 0);
 }
 
 void op_console(const struct op *op) {
@@ -40,7 +41,7 @@ void op_console(const struct op *op) {
   /* exec: after joining the mount namespace, "/" is the container's root. */
   if (root_fd < 0 && (root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) fail(errno, "open /");
   /* O_NONBLOCK: whatever the container left at that path, opening it must not hang. */
-  int master = open_in_root("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  int master = open_in_root("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0);
   if (master < 0) fail(errno, "open /dev/pts/ptmx in the container (is devpts mounted on /dev/pts?)");
   if (fstat(master, &st) || fstatfs(master, &sfs)) fail(errno, "stat /dev/pts/ptmx");
   if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2 || sfs.f_type != DEVPTS_SUPER_MAGIC)
@@ -52,6 +53,12 @@ void op_console(const struct op *op) {
   if (ioctl(master, TIOCGPTN, &ptn)) fail(errno, "get the pty number");
   int slave = open_slave(master, ptn);
   if (slave < 0) fail(errno, "open the pty slave /dev/pts/%u", ptn);
+  /* devpts makes slave N the device 136:N, on the same devpts as the master. */
+  struct stat ss;
+  struct statfs sfss;
+  if (fstat(slave, &ss) || fstatfs(slave, &sfss)) fail(errno, "stat the pty slave");
+  if (!S_ISCHR(ss.st_mode) || ss.st_rdev != makedev(136, ptn) || sfss.f_type != DEVPTS_SUPER_MAGIC || ss.st_dev != st.st_dev)
+    fail(EINVAL, "/dev/pts/%u is not the slave of the pty just opened", ptn);
   if (rows || cols) {
     struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
     if (ioctl(master, TIOCSWINSZ, &ws)) fail(errno, "set the terminal size");
@@ -61,10 +68,10 @@ void op_console(const struct op *op) {
   if (uid != 0xffffffffu && fchown(slave, uid, (gid_t)-1) && errno != EINVAL && errno != EPERM && errno != EROFS)
     fail(errno, "chown the pty slave to %u", uid);
   if (arg_num(op, A_CONSOLE_console)) {
-    fdpath_t src, dst;
-    int target = mkdir_in_root("/dev/console", 1);
+    int target = mkdir_in_root("/dev/console", 1, 1);
     if (target < 0) fail(errno, "create /dev/console");
-    if (mount(fdpath(src, slave), fdpath(dst, target), NULL, MS_BIND, NULL)) fail(errno, "bind mount the pty slave on /dev/console");
+    struct mount_req r = { .source = MOUNT_FD, .path = "the pty slave", .fd = slave, .dst = "/dev/console", .dst_resolve = RESOLVE_NO_SYMLINKS };
+    mount_or_fail(&r, target);
     close(target);
   }
   /* A session of our own with the slave as its controlling terminal, then the slave as stdio. */

@@ -1,8 +1,7 @@
-/* Credentials, limits, capabilities, and the final exec. */
+/* Credentials, limits and capabilities. */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -11,8 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "init.h"
-
-static char exec_path[4096];
 
 void op_setrlimit(const struct op *op) {
   struct rlimit rl = { .rlim_cur = arg_num(op, A_SETRLIMIT_soft), .rlim_max = arg_num(op, A_SETRLIMIT_hard) };
@@ -59,47 +56,15 @@ void op_cap_set(const struct op *op) {
   }
 }
 
-/* Like Go's exec.LookPath, as runc does: a regular file with an execute bit. */
-static int executable(const char *path) {
-  struct stat st;
-  if (stat(path, &st)) return -1;
-  if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) return errno = EACCES, -1;
-  return 0;
+void op_keepcaps(const struct op *op) {
+  if (prctl(PR_SET_KEEPCAPS, (unsigned long)arg_num(op, A_KEEPCAPS_on), 0, 0, 0)) fail(errno, "set keepcaps");
 }
 
-void op_resolve_exec(const struct op *op) {
-  const char *file = arg_str(op, A_RESOLVE_EXEC_file);
-  const char *path = arg_str(op, A_RESOLVE_EXEC_path);
-  if (strchr(file, '/')) {
-    if (executable(file)) fail(errno, "exec: \"%s\"", file);
-    snprintf(exec_path, sizeof exec_path, "%s", file);
-    return;
-  }
-  /* As Go's LookPath: an empty PATH has no directories; an empty element in it is the current directory. */
-  for (const char *p = path; *path;) {
-    const char *end = strchrnul(p, ':');
-    int n = (int)(end - p);
-    snprintf(exec_path, sizeof exec_path, "%.*s/%s", n ? n : 1, n ? p : ".", file);
-    if (executable(exec_path) == 0) return;
-    if (!*end) break;
-    p = end + 1;
-  }
-  exec_path[0] = 0;
-  fail(ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
+void op_umask(const struct op *op) {
+  umask((mode_t)arg_num(op, A_UMASK_mask));
 }
 
-static char **exec_argv, **exec_envp;
-
-/* Decoded before the first op runs (main.c): after SECCOMP, EXEC must not allocate (the container's filter may
- * deny brk or mmap). */
-void exec_prepare(const struct op *op) {
-  exec_argv = arg_strv(op, A_EXEC_argv);
-  exec_envp = arg_strv(op, A_EXEC_envp);
-}
-
-/* argv[0] itself unless RESOLVE_EXEC ran. */
-void op_exec(void) {
-  const char *file = exec_path[0] ? exec_path : exec_argv[0];
-  execve(file, exec_argv, exec_envp);
-  fail(errno, "exec %s", file);
+void op_no_new_privs(const struct op *op) {
+  (void)op;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) fail(errno, "set no_new_privs");
 }

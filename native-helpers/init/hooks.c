@@ -130,6 +130,8 @@ void op_run_hook(const struct op *op) {
   if (to_write >= 0) close(to_write);
   close(out[0]);
   close(pidfd);
+  /* A createContainer hook's executable is a host file: its fd is not kept into the container. */
+  if (fd >= 0) close(fd);
   sigaction(SIGPIPE, &old, NULL);
   free(argv);
   free(envp);

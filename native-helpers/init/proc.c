@@ -1,13 +1,10 @@
 /* Process attributes the exec'd process inherits: personality, I/O priority, scheduling, CPU affinity, NUMA
  * memory policy, and the LSM label of the next exec. Values come decoded and range-checked from the plan. */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/personality.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "init.h"
@@ -72,15 +69,10 @@ void op_mempolicy(const struct op *op) {
 }
 
 /* The label applies to the next execve only (AppArmor's "exec PROFILE", SELinux's exec context). Written through
- * the container's /proc after pivot_root (or setns, for exec): a procfs is required there, as for runc, and
- * checked, so that whatever the container mounted over /proc cannot swallow the label (CVE-2019-16884). */
+ * the init's own procfs (procfs.c), never through the container's /proc, which the container could have
+ * redirected to another file (CVE-2019-16884, CVE-2025-52881). */
 void op_exec_label(const struct op *op) {
-  const char *attr = arg_str(op, A_EXEC_LABEL_attr), *label = arg_str(op, A_EXEC_LABEL_label);
   char path[128];
-  struct statfs s;
-  snprintf(path, sizeof path, "/proc/thread-self/attr/%s", attr);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail(errno, "open %s", path);
-  if (fstatfs(fd, &s) || s.f_type != PROC_SUPER_MAGIC) fail(EINVAL, "%s is not on procfs", path);
-  write_fd(fd, label, path);
+  snprintf(path, sizeof path, "thread-self/attr/%s", arg_str(op, A_EXEC_LABEL_attr));
+  procfs_write(path, arg_str(op, A_EXEC_LABEL_label));
 }

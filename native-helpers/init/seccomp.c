@@ -1,6 +1,7 @@
 /* Op SECCOMP: install the BPF program the runtime compiled (src/seccomp/), and with a listener hand its fd to
  * the runtime. Everything this op does after seccomp(2) runs under the container's filter, so it makes one
- * system call: sendmsg (src/seccomp/profile.ts refuses SCMP_ACT_NOTIFY for it, which would deadlock). */
+ * system call: sendmsg (src/seccomp/profile.ts refuses SCMP_ACT_NOTIFY for it, which would deadlock). The fds the
+ * plan did not pass are made close-on-exec first: EXEC does it again, which the filter may deny. */
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -30,6 +31,7 @@ void op_seccomp(const struct op *op) {
   if (!insns) fail(ENOMEM, "allocate seccomp filter");
   memcpy(insns, filter->data, filter->len);
   struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
+  if (cloexec_init_fds()) fail(errno, "mark the init's fds close-on-exec");
   long ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (ret < 0) fail(errno, "install seccomp filter");
   if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) send_listener((int)ret);

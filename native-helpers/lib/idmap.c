@@ -10,20 +10,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int write_file(const char *path, const char *text) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  size_t len = strlen(text);
-  ssize_t w = write(fd, text, len);
-  int err = w == (ssize_t)len ? 0 : (w < 0 ? -errno : -EIO);
-  close(fd);
-  return err;
-}
+int hako_write_proc(int pid, const char *file, const char *text); /* procfs.c */
 
 /* A user namespace with these uid_map/gid_map contents ("inside outside count\n" lines), as an fd. */
 int hako_userns_fd(const char *uid_map, const char *gid_map) {
@@ -44,13 +35,9 @@ int hako_userns_fd(const char *uid_map, const char *gid_map) {
   }
   close(p[0]);
   char path[64];
-  int err = 0, fd = -1;
-  snprintf(path, sizeof path, "/proc/%ld/uid_map", pid);
-  err = write_file(path, uid_map);
-  if (!err) {
-    snprintf(path, sizeof path, "/proc/%ld/gid_map", pid);
-    err = write_file(path, gid_map);
-  }
+  int fd = -1;
+  int err = hako_write_proc((int)pid, "uid_map", uid_map);
+  if (!err) err = hako_write_proc((int)pid, "gid_map", gid_map);
   if (!err) {
     snprintf(path, sizeof path, "/proc/%ld/ns/user", pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);

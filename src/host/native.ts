@@ -25,6 +25,7 @@ interface Lib {
   poll: Fn;
   ttyRaw: Fn;
   ttyRestore: Fn;
+  writeProc: Fn;
 }
 
 let lib: Lib | undefined;
@@ -55,6 +56,7 @@ function load(): Lib {
     poll: f('int hako_poll(int fd, int events, int timeout_ms)'),
     ttyRaw: f('int hako_tty_raw(int fd, _Out_ uint8_t *saved, int cap)'),
     ttyRestore: f('int hako_tty_restore(int fd, const uint8_t *saved)'),
+    writeProc: f('int hako_write_proc(int pid, const char *file, const char *text)'),
   };
   return lib;
 }
@@ -215,4 +217,9 @@ export function ttyRaw(fd: number): Buffer {
 
 export function ttyRestore(fd: number, saved: Buffer): void {
   check(load().ttyRestore(fd, saved), 'restore the terminal mode');
+}
+
+/** Write text to /proc/<pid>/<file> through the host's procfs, never through anything mounted over it. */
+export function writeProc(pid: number, file: string, text: string): void {
+  check(load().writeProc(pid, file, text), `write /proc/${pid}/${file}`);
 }

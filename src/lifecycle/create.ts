@@ -65,9 +65,9 @@ function writeIdMaps(pid: number, spec: Spec): void {
     ['gid_map', spec.linux?.gidMappings, '/linux/gidMappings'],
   ] as const) {
     try {
-      fs.writeFileSync(`/proc/${pid}/${file}`, (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join(''));
+      native.writeProc(pid, file, (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join(''));
     } catch (err) {
-      throw new SysError(`${pointer}: write /proc/${pid}/${file}`, nodeErrno(err) ?? 22);
+      throw new SysError(`${pointer}: write /proc/${pid}/${file}`, err instanceof SysError ? err.errno : 22);
     }
   }
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildCreatePlan, newNamespaces, sysctlPath, type CreatePlanInput } from './container';
 import { encodePlan } from './encode';
-import { CLONE, MS, RLIM_INFINITY, S_IFCHR } from './linux';
+import { CLONE, FS_MAGIC, MS, RLIM_INFINITY, S_IFCHR } from './linux';
 import { OPS, SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_READY, SYNC_START, type OpName } from './ops.generated';
 import type { Plan } from './program';
 import { defaultSpec } from '../lifecycle/default-spec';
@@ -335,6 +335,20 @@ t.test('READONLY_PATH then MASK_PATH, in config order, after pivot', async (t) =
   t.ok(last(plan, 'READONLY_PATH') < first(plan, 'MASK_PATH'));
   t.ok(first(plan, 'READONLY_PATH') > first(plan, 'PIVOT_ROOT'));
   t.ok(first(plan, 'READONLY_PATH') > last(plan, 'SYSCTL'), 'sysctls are written before /proc/sys goes read-only');
+});
+
+t.test('masked and read-only paths name the procfs or sysfs mount they are resolved in', async (t) => {
+  const plan = buildCreatePlan(input((s) => {
+    s.linux!.maskedPaths = ['/proc/kcore', '/sys/firmware', '/etc/secret', '/sys/fs/cgroup/x'];
+    s.linux!.readonlyPaths = ['/proc/sys'];
+  }));
+  t.same(all(plan, 'MASK_PATH').map((o) => [o.args.path, o.args.under, o.args.under_fs]), [
+    ['/proc/kcore', '/proc', FS_MAGIC.proc],
+    ['/sys/firmware', '/sys', FS_MAGIC.sysfs],
+    ['/etc/secret', '', 0],
+    ['/sys/fs/cgroup/x', '', 0],
+  ], 'the deepest mount above the path decides: the cgroup mount on /sys/fs/cgroup is neither');
+  t.same(all(plan, 'READONLY_PATH').map((o) => [o.args.path, o.args.under, o.args.under_fs]), [['/proc/sys', '/proc', FS_MAGIC.proc]]);
 });
 
 t.test('rlimits keep exact uint64 values', async (t) => {

@@ -4,7 +4,7 @@ import { childPointer } from '../spec/errors';
 import { SYNC_CREATE_RUNTIME, SYNC_IDMAP, SYNC_NETDEVS, SYNC_READY, SYNC_START } from './ops.generated';
 import { op, type Plan, type PlanOp } from './program';
 import { CLONE, MS } from './linux';
-import { mountOps, type CgroupMountSource } from './mounts';
+import { kernelFsAbove, mountOps, type CgroupMountSource } from './mounts';
 import { deviceOps } from './devices';
 import { credentialOps, envValue, keptForSeccomp, rlimitOps } from './process';
 import { execLabelOps, processAttributeOps, timeOffsetOps } from './process-attrs';
@@ -116,8 +116,8 @@ function rootfsOps(input: CreatePlanInput): PlanOp[] {
   for (const [name, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     ops.push(op('SYSCTL', { path: sysctlPath(name), value }, childPointer('/linux/sysctl', name)));
   }
-  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op('READONLY_PATH', { path: p }, `/linux/readonlyPaths/${i}`)));
-  (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op('MASK_PATH', { path: p }, `/linux/maskedPaths/${i}`)));
+  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op('READONLY_PATH', { path: p, ...kernelFsAbove(spec, p) }, `/linux/readonlyPaths/${i}`)));
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op('MASK_PATH', { path: p, ...kernelFsAbove(spec, p) }, `/linux/maskedPaths/${i}`)));
   return ops;
 }
 

@@ -111,9 +111,9 @@ const ALL_TYPES: Plan = [
   op('SET_IDS', { uid: 0, gid: 0, groups: [], setgroups: 0 }, '/process/user'),
   op('MOUNT', {
     kind: 1, src: '/host/a b', dst: '/c', fstype: '', flags: 4096 | 16384, data: 'mode=755,size=1k',
-    propagation: [1 << 19 | 16384, 1n << 63n], attr_set: 0x200000, attr_clr: 0x70, fallback: '',
+    propagation: [1 << 19 | 16384, 1n << 63n], attr_set: 0x200000, attr_clr: 0x70, fallback: '', exact: 1,
   }, '/mounts/3'),
-  op('MOUNT', { kind: 0, src: 'tmpfs', dst: '/d', fstype: 'tmpfs', flags: 0, data: '', propagation: [], attr_set: 0, attr_clr: 0, fallback: '' }, '/mounts/4'),
+  op('MOUNT', { kind: 0, src: 'tmpfs', dst: '/d', fstype: 'tmpfs', flags: 0, data: '', propagation: [], attr_set: 0, attr_clr: 0, fallback: '', exact: 0 }, '/mounts/4'),
   op('SECCOMP', { flags: 3, filter: new Uint8Array([0, 1, 2, 0xff, 0]) }, '/linux/seccomp'),
   op('SECCOMP', { flags: 0, filter: new Uint8Array(0) }, '/linux/seccomp'),
   op('EXEC', { argv: ['/bin/sh', '-c', 'echo "x y"', ''], envp: ['PATH=/bin', 'é=☃'] }, '/process/args'),
@@ -172,7 +172,7 @@ t.test('payload layouts', async (t) => {
   t.same([...bytes], [7, 0, 0, 0, 3, 0, 0, 0, 9, 0, 8], 'bytes: raw');
 
   const m = encodePlan([op('MOUNT', {
-    kind: 0, src: '', dst: '', fstype: '', flags: 0, data: '', propagation: [1, 2n], attr_set: 0, attr_clr: 0, fallback: '',
+    kind: 0, src: '', dst: '', fstype: '', flags: 0, data: '', propagation: [1, 2n], attr_set: 0, attr_clr: 0, fallback: '', exact: 0,
   }, 'x')]);
   // kind (12) + 4 empty strings (9 each) + flags (16) + data (9), then propagation.
   const at = 20 + 12 + 9 * 3 + 16 + 9;
@@ -214,7 +214,7 @@ t.test('refusals', async (t) => {
   t.throws(() => encodePlan([op('EXEC', { argv: ['ok', 'b\0'], envp: [] }, 'x')]), /NUL byte/);
   t.throws(() => encodePlan([op('EXEC', { argv: ['ok'], envp: ['A=\0'] }, 'x')]), /NUL byte/);
   t.throws(() => encodePlan([op('MOUNT', {
-    kind: 0, src: '', dst: '/x\0', fstype: '', flags: 0, data: '', propagation: [], attr_set: 0, attr_clr: 0, fallback: '',
+    kind: 0, src: '', dst: '/x\0', fstype: '', flags: 0, data: '', propagation: [], attr_set: 0, attr_clr: 0, fallback: '', exact: 0,
   }, 'x')]), /NUL byte/);
   const missing = { name: 'SYNC', args: {}, where: 'x' } as unknown as Plan[number];
   t.throws(() => encodePlan([missing]), { message: 'plan op SYNC: missing argument kind' });

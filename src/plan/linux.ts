@@ -51,6 +51,12 @@ export const MOUNT_ATTR = {
   NOSYMFOLLOW: 0x200000,
 } as const;
 
+/** statfs f_type of the kernel filesystems whose mount points the init checks (linux/magic.h). */
+export const FS_MAGIC = {
+  proc: 0x9fa0,
+  sysfs: 0x62656572,
+} as const;
+
 export const RLIM_INFINITY = (1n << 64n) - 1n;
 
 export const S_IFCHR = 0o020000;

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { isBindMount, mountOps, type CgroupMountSource, type MountContext } from './mounts';
-import { MOUNT_ATTR, MS } from './linux';
+import { isBindMount, kernelFsAbove, mountOps, type CgroupMountSource, type MountContext } from './mounts';
+import { FS_MAGIC, MOUNT_ATTR, MS } from './linux';
 import { MOUNT_BIND, MOUNT_NEW } from './ops.generated';
 import type { PlanOp } from './program';
 import type { Mount, Spec } from '../spec/types';
@@ -24,7 +24,7 @@ const mountArgs = (o: PlanOp): MountArgs => {
   if (o.name !== 'MOUNT') throw new Error(`${o.name} is not MOUNT`);
   return o.args;
 };
-const base = { data: '', propagation: [], attr_set: 0, attr_clr: 0, fallback: '' };
+const base = { data: '', propagation: [], attr_set: 0, attr_clr: 0, fallback: '', exact: 0 };
 
 t.test('isBindMount', async (t) => {
   t.ok(isBindMount({ destination: '/a', type: 'bind' }));
@@ -40,7 +40,7 @@ t.test('a new filesystem', async (t) => {
     name: 'MOUNT', where: '/mounts/0',
     args: {
       kind: MOUNT_NEW, src: 'shm', dst: '/dev/shm', fstype: 'tmpfs', flags: MS.NOSUID, data: 'mode=1777,size=64k',
-      propagation: [MS.SLAVE | MS.REC], attr_set: MOUNT_ATTR.RDONLY, attr_clr: 0, fallback: '',
+      propagation: [MS.SLAVE | MS.REC], attr_set: MOUNT_ATTR.RDONLY, attr_clr: 0, fallback: '', exact: 0,
     },
   }]);
   const noSource = mountArgs(mountOps(spec({ destination: '/run', type: 'tmpfs' }), ctx())[0]!);
@@ -76,6 +76,37 @@ t.test('sysfs falls back to a bind of /sys only with a new user namespace and no
   t.equal(fallback(['mount']), '');
   const proc = mountOps(spec({ destination: '/proc', type: 'proc', source: 'proc' }), ctx({ newNamespaces: new Set(['user']) }));
   t.equal(mountArgs(proc[0]!).fallback, '', 'only sysfs');
+});
+
+t.test('proc and sysfs mount points are reached without a symlink (exact); other mounts follow symlinks in the root', async (t) => {
+  const ops = mountOps(spec(
+    { destination: '/proc', type: 'proc', source: 'proc' },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs' },
+    { destination: '/tmp', type: 'tmpfs' },
+    { destination: '/p2', type: 'bind', source: '/proc' },
+  ), ctx({ newNamespaces: new Set(['mount', 'user']) }));
+  t.same(ops.map(mountArgs).map((a) => [a.dst, a.exact]), [['/proc', 1], ['/sys', 1], ['/tmp', 0], ['/p2', 0]]);
+  t.equal(mountArgs(ops[1]!).fallback, '/sys', 'the sysfs that may become a bind of the host\'s is exact too');
+});
+
+t.test('kernelFsAbove: the deepest mount above a path, when it is proc or sysfs', async (t) => {
+  const s = spec(
+    { destination: '/proc', type: 'proc' },
+    { destination: '/sys/', type: 'sysfs' },
+    { destination: '/sys/fs/cgroup', type: 'cgroup' },
+    { destination: '/proc/driver', type: 'tmpfs' },
+    { destination: '/data', type: 'bind', source: '/proc' },
+  );
+  t.same(kernelFsAbove(s, '/proc/kcore'), { under: '/proc', under_fs: FS_MAGIC.proc });
+  t.same(kernelFsAbove(s, '/proc/sys/kernel/x'), { under: '/proc', under_fs: FS_MAGIC.proc });
+  t.same(kernelFsAbove(s, '/sys/firmware'), { under: '/sys', under_fs: FS_MAGIC.sysfs }, 'a destination with a trailing slash');
+  t.same(kernelFsAbove(s, '/sys/fs/cgroup/cpu'), { under: '', under_fs: 0 }, 'under the cgroup mount');
+  t.same(kernelFsAbove(s, '/proc/driver/rtc'), { under: '', under_fs: 0 }, 'under a tmpfs on /proc/driver');
+  t.same(kernelFsAbove(s, '/data/kcore'), { under: '', under_fs: 0 }, 'a bind of /proc is not checked');
+  t.same(kernelFsAbove(s, '/proc'), { under: '', under_fs: 0 }, 'the mount point itself');
+  t.same(kernelFsAbove(s, '/proc//kcore'), { under: '', under_fs: 0 }, 'not a plain prefix: resolved as before');
+  const twice = spec({ destination: '/proc', type: 'tmpfs' }, { destination: '/proc', type: 'proc' });
+  t.same(kernelFsAbove(twice, '/proc/kcore'), { under: '/proc', under_fs: FS_MAGIC.proc }, 'the later mount is on top');
 });
 
 t.test('cgroup v2 with a cgroup namespace: a fresh cgroup2 mount', async (t) => {

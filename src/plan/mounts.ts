@@ -4,7 +4,7 @@ import type { Mount, Spec } from '../spec/types';
 import { MOUNT_BIND, MOUNT_NEW } from './ops.generated';
 import { op, type PlanOp } from './program';
 import { parseMountOptions, type MountOptions } from './mount-options';
-import { MS } from './linux';
+import { FS_MAGIC, MS } from './linux';
 
 /** How /sys/fs/cgroup is provided inside the container, from the host layout and the container's cgroups. */
 export type CgroupMountSource =
@@ -35,11 +35,34 @@ export interface MountContext {
 // Filesystems that take no context= option (runc's label.FormatMountLabel is not used for these either).
 const NO_CONTEXT = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2', 'mqueue', 'devpts']);
 
+// Kernel filesystems whose place matters after they are mounted: masked and read-only paths are resolved in them,
+// so a symlink on the way to their mount point is refused (the mount must land on the configured path).
+const EXACT = new Set(['proc', 'sysfs']);
+
 function mountOp(where: string, kind: number, src: string, dst: string, fstype: string, o: MountOptions, flags: number, fallback = ''): PlanOp {
   return op('MOUNT', {
     kind, src, dst, fstype, flags, data: o.data.join(','), propagation: o.propagation,
-    attr_set: o.attrSet, attr_clr: o.attrClr, fallback,
+    attr_set: o.attrSet, attr_clr: o.attrClr, fallback, exact: kind === MOUNT_NEW && EXACT.has(fstype) ? 1 : 0,
   }, where);
+}
+
+const normal = (p: string): string => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+
+/**
+ * For a masked or read-only path: the procfs or sysfs mount of the config it lies in (the deepest mount destination
+ * above it, when that is proc or sysfs), which the init checks is still there when it resolves the path.
+ */
+export function kernelFsAbove(spec: Spec, p: string): { under: string; under_fs: number } {
+  let best: { under: string; under_fs: number } = { under: '', under_fs: 0 };
+  let depth = -1;
+  for (const m of spec.mounts ?? []) {
+    const dst = normal(m.destination);
+    if (!p.startsWith(`${dst}/`) || p[dst.length + 1] === '/' || dst.length < depth) continue;
+    depth = dst.length;
+    const type = isBindMount(m) ? '' : m.type ?? '';
+    best = type === 'proc' || type === 'sysfs' ? { under: dst, under_fs: FS_MAGIC[type] } : { under: '', under_fs: 0 };
+  }
+  return best;
 }
 
 export function isBindMount(m: Mount): boolean {

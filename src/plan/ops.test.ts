@@ -83,3 +83,55 @@ t.test('parseOpsDef rejects bad lines, naming the line', async (t) => {
   ];
   for (const [text, re] of bad) t.throws(() => parseOpsDef(text), re, JSON.stringify(text));
 });
+
+// The init's C files (native-helpers/init/) form layers: calls between files never loop, and each op's handler
+// op_<name> is defined in the file its ops.def section names ("# --- ... (init/ns.c ...").
+t.test('the init: each handler in its section\'s file, and no loop in the calls between files', async (t) => {
+  const dir = path.join(repoRoot, 'native-helpers', 'init');
+  const code = new Map(fs.readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => [f,
+    fs.readFileSync(path.join(dir, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/"(?:[^"\\\n]|\\.)*"/g, '""')]));
+  // Non-static functions and variables, by the file that defines them.
+  const owner = new Map<string, string>();
+  for (const [file, text] of code) {
+    for (const m of text.matchAll(/^(?!static\b)[a-z_][\w ]*?[\s*](\w+)\([^;]*?\)\s*\{/gm)) owner.set(m[1]!, file);
+    for (const m of text.matchAll(/^(?!static\b)(?:int|const char \*|char \*)\s*(\w+)(?:\s*=[^;]*)?;/gm)) owner.set(m[1]!, file);
+  }
+  const uses = new Map<string, Set<string>>();
+  // main.c dispatches through the table ops.h generates for it.
+  const table = fs.readFileSync(path.join(repoRoot, 'native-helpers', 'ops.h'), 'utf8');
+  for (const [file, text] of code) if (text.includes('#define HAKO_INIT_DISPATCH')) code.set(file, text + table);
+  for (const [file, text] of code) {
+    const to = new Set<string>();
+    for (const m of text.matchAll(/\b(\w+)\b/g)) {
+      const o = owner.get(m[1]!);
+      if (o && o !== file) to.add(o);
+    }
+    uses.set(file, to);
+  }
+  // A loop is a file reachable from itself.
+  const loops: string[] = [];
+  for (const start of code.keys()) {
+    const seen = new Set<string>();
+    const walk = (f: string, trail: string[]): void => {
+      for (const next of uses.get(f) ?? []) {
+        if (next === start) loops.push([...trail, next].join(' -> '));
+        else if (!seen.has(next)) {
+          seen.add(next);
+          walk(next, [...trail, next]);
+        }
+      }
+    };
+    walk(start, [start]);
+  }
+  t.same(loops, [], 'no file calls, through others, back into itself');
+  t.ok(uses.get('main.c')!.has('ns.c') && uses.get('fs.c')!.has('mount.c'), 'the calls are seen (main dispatches, fs mounts)');
+
+  let section = '';
+  const misplaced: string[] = [];
+  for (const line of fs.readFileSync(path.join(repoRoot, 'native-helpers', 'ops.def'), 'utf8').split('\n')) {
+    section = /^# ---.*\(init\/([\w-]+\.c)/.exec(line)?.[1] ?? section;
+    const op = /^op (\w+)/.exec(line)?.[1];
+    if (op && owner.get(`op_${op.toLowerCase()}`) !== section) misplaced.push(`${op}: in ${owner.get(`op_${op.toLowerCase()}`)}, section says ${section}`);
+  }
+  t.same(misplaced, [], 'every op_<name> is defined in the file of its section');
+});
