@@ -1,7 +1,7 @@
 // Shared test plumbing: run a bundle in the foreground with the probe as its process and parse the report.
 import * as fs from 'node:fs';
 import type { Test } from 'tap';
-import { Hako, type Result } from './hako';
+import { Hako, type Result, type RunOptions } from './hako';
 import { makeBundle, type Bundle } from './bundle';
 import { parseProbeReport, type ProbeReport } from './probe';
 import type { Spec } from '../../src/spec/types';
@@ -22,8 +22,8 @@ export class Suite {
   }
 
   /** `hako run` a bundle in the foreground and return the result. */
-  runBundle(b: Bundle, extraFlags: string[] = []): Result {
-    return this.hako.run(['run', ...extraFlags, '--bundle', b.dir, this.hako.id()]);
+  runBundle(b: Bundle, extraFlags: string[] = [], o: RunOptions = {}): Result {
+    return this.hako.run(['run', ...extraFlags, '--bundle', b.dir, this.hako.id()], o);
   }
 
   /** `create` of a bundle (running /bin/true) that must be refused: exit 1 and no container left. Returns stderr. */

@@ -25,6 +25,8 @@ export interface RunOptions {
   extraFds?: number[];
   /** Keep stdout in this file (a created container writes its output there too, after start). */
   stdoutFile?: string;
+  /** A command that runs hako: `[...prefix, hako, ...args]` (e.g. a fixture that changes what the kernel offers). */
+  prefix?: string[];
 }
 
 let counter = 0;
@@ -95,7 +97,8 @@ export function runHako(args: string[], o: RunOptions, tmpDir = os.tmpdir()): Re
     inFd = fs.openSync(`${out}.in`, 'r');
   }
   try {
-    const r = child.spawnSync(hakoBin, args, {
+    const [cmd, ...argv] = [...(o.prefix ?? []), hakoBin, ...args];
+    const r = child.spawnSync(cmd!, argv, {
       stdio: [inFd, outFd, errFd, ...(o.extraFds ?? [])],
       env: o.env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       cwd: o.cwd,

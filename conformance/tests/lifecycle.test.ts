@@ -226,14 +226,34 @@ t.test('--preserve-fds passes fds 3.. at the same numbers, nothing else leaks', 
   t.match(bad.stderr, /--preserve-fds 200: fd \d+ is not open/);
 });
 
-t.test('the waiting init runs from a sealed copy: its executable cannot be written (CVE-2019-5736)', async (t) => {
-  const b = bundle(['/bin/true']);
+t.test('the init runs from a sealed copy: even after it exec\'d, its executable cannot be written (CVE-2019-5736)', async (t) => {
+  const b = bundle(['/bin/sleep', '5']);
   const id = hako.id('exe');
   t.equal(hako.run(['create', '-b', b.dir, id]).code, 0);
   const pid = hako.state(id)!.pid;
   t.match(fs.readlinkSync(`/proc/${pid}/exe`), /^\/memfd:hako-init/);
-  t.throws(() => fs.openSync(`/proc/${pid}/exe`, 'r+'), 'not writable through /proc/PID/exe');
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  t.match(status, /^Seccomp:\s+0/m);
-  hako.run(['delete', id]);
+  t.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Seccomp:\s+0/m);
+  // Held across the exec, as the exploit does: once the init runs /bin/sleep its executable is not busy any more
+  // (no ETXTBSY), and only the seals stop the write.
+  const held = fs.openSync(`/proc/${pid}/exe`, 'r');
+  try {
+    t.equal(hako.run(['start', id]).code, 0);
+    const exe = (): string => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/exe`);
+      } catch {
+        return ''; // in the middle of the exec
+      }
+    };
+    await hako.waitFor('the init to exec', () => exe() === '/bin/busybox');
+    let w = -1;
+    t.throws(() => {
+      w = fs.openSync(`/proc/self/fd/${held}`, 'r+');
+      fs.writeSync(w, 'pwned');
+    }, { code: 'EPERM' }, 'refused by the seals');
+    if (w >= 0) fs.closeSync(w);
+  } finally {
+    fs.closeSync(held);
+  }
+  hako.run(['delete', '--force', id]);
 });
