@@ -151,8 +151,7 @@ static int open_protected(const char *path, const char *under, uint32_t under_fs
   if (dir < 0) fail(errno, "open %s", under);
   if (fstatfs(dir, &s)) fail(errno, "statfs %s", under);
   if ((uint32_t)s.f_type != under_fs) fail(EXDEV, "%s is not the filesystem mounted there (moved during setup?)", under);
-  struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
-  int fd = (int)syscall(SYS_openat2, dir, path + n + 1, &how, sizeof how);
+  int fd = openat2_cloexec(dir, path + n + 1, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
   int err = errno;
   close(dir);
   errno = err;

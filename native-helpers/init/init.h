@@ -66,6 +66,8 @@ uint64_t arg_u64v(const struct op *op, int i, size_t k);
 /* ---- io.c ---- */
 /* Write all of value to fd and close it, or fail naming `what`. */
 void write_fd(int fd, const char *value, const char *what);
+/* openat2(dirfd, path, flags | O_CLOEXEC, resolve), again on EAGAIN (a rename elsewhere raced the walk). */
+int openat2_cloexec(int dirfd, const char *path, int flags, uint64_t resolve);
 /* The id of the mount fd is on (statx STATX_MNT_ID, as in mountinfo); 0, or -1 with errno. */
 int fd_mount_id(int fd, uint64_t *id);
 /* Whether fd is the root of its mount: 1, 0, or -1 with errno. */

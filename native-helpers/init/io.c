@@ -1,6 +1,7 @@
-/* Small fd helpers for every layer above: writing a value, facts about an fd, the close-on-exec sweep. */
+/* Small fd helpers for every layer above: writing a value, openat2, facts about an fd, the close-on-exec sweep. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -18,6 +19,13 @@ void write_fd(int fd, const char *value, const char *what) {
   ssize_t n = write(fd, value, len);
   if (n != (ssize_t)len) fail(n < 0 ? errno : EIO, "write %s", what);
   close(fd);
+}
+
+int openat2_cloexec(int dirfd, const char *path, int flags, uint64_t resolve) {
+  struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve };
+  int fd;
+  do fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how); while (fd < 0 && errno == EAGAIN);
+  return fd;
 }
 
 static int fd_statx(int fd, unsigned mask, struct statx *st) {

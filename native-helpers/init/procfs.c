@@ -87,19 +87,9 @@ int procfs_fd(void) {
   return proc_fd;
 }
 
-static int open_beneath(const char *path, int flags) {
-  if (proc_fd < 0) return errno = proc_err, -1;
-  struct open_how how = {
-    .flags = (uint64_t)(flags | O_CLOEXEC),
-    .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
-  };
-  int fd;
-  do fd = (int)syscall(SYS_openat2, proc_fd, path, &how, sizeof how); while (fd < 0 && errno == EAGAIN);
-  return fd;
-}
-
 int procfs_open(const char *path, int flags) {
-  int fd = open_beneath(path, flags);
+  if (proc_fd < 0) return errno = proc_err, -1;
+  int fd = openat2_cloexec(proc_fd, path, flags, RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
   struct statfs sfs;
   if (fd >= 0 && (fstatfs(fd, &sfs) || sfs.f_type != PROC_SUPER_MAGIC)) {
     close(fd);

@@ -7,20 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "init.h"
 
 int root_fd = -1;
 
 int open_in_root(const char *path, int flags, uint64_t extra_resolve) {
-  struct open_how how = {
-    .flags = (uint64_t)(flags | O_CLOEXEC),
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve,
-  };
-  int fd;
-  do fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how); while (fd < 0 && errno == EAGAIN);
-  return fd;
+  return openat2_cloexec(root_fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve);
 }
 
 /* mkdir -p inside the root; the last component becomes a regular file when `as_file`.

@@ -104,6 +104,7 @@ t.test('kernelFsAbove: the deepest mount above a path, when it is proc or sysfs'
   t.same(kernelFsAbove(s, '/proc/driver/rtc'), { under: '', under_fs: 0 }, 'under a tmpfs on /proc/driver');
   t.same(kernelFsAbove(s, '/data/kcore'), { under: '', under_fs: 0 }, 'a bind of /proc is not checked');
   t.same(kernelFsAbove(s, '/proc'), { under: '', under_fs: 0 }, 'the mount point itself');
+  t.same(kernelFsAbove(s, '/proc/'), { under: '', under_fs: 0 }, 'the mount point itself, with a slash');
   t.same(kernelFsAbove(s, '/proc//kcore'), { under: '', under_fs: 0 }, 'not a plain prefix: resolved as before');
   const twice = spec({ destination: '/proc', type: 'tmpfs' }, { destination: '/proc', type: 'proc' });
   t.same(kernelFsAbove(twice, '/proc/kcore'), { under: '/proc', under_fs: FS_MAGIC.proc }, 'the later mount is on top');

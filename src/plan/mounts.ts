@@ -57,7 +57,7 @@ export function kernelFsAbove(spec: Spec, p: string): { under: string; under_fs:
   let depth = -1;
   for (const m of spec.mounts ?? []) {
     const dst = normal(m.destination);
-    if (!p.startsWith(`${dst}/`) || p[dst.length + 1] === '/' || dst.length < depth) continue;
+    if (!p.startsWith(`${dst}/`) || p.length === dst.length + 1 || p[dst.length + 1] === '/' || dst.length < depth) continue;
     depth = dst.length;
     const type = isBindMount(m) ? '' : m.type ?? '';
     best = type === 'proc' || type === 'sysfs' ? { under: dst, under_fs: FS_MAGIC[type] } : { under: '', under_fs: 0 };
