@@ -4,7 +4,7 @@ import { decodeMessage, encodeMessage, messageLength, MessageType, splitSignatur
 t.test('signatures split into complete types', async (t) => {
   t.same(splitSignature('ssa(sv)a(sa(sv))'), ['s', 's', 'a(sv)', 'a(sa(sv))']);
   t.same(splitSignature('a{sv}uo'), ['a{sv}', 'u', 'o']);
-  for (const bad of ['a', '(', '()', 'z', 'a(s']) t.throws(() => splitSignature(bad), undefined, bad);
+  for (const bad of ['a', '(', '()', 'z', 'a(s']) t.throws(() => splitSignature(bad), bad);
 });
 
 t.test('a method call marshals byte for byte as the spec lays it out', async (t) => {
