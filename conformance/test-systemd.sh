@@ -9,6 +9,13 @@ if [ ! -x "$vm" ]; then
   echo "test:systemd: no VM runner at $vm (set HAKO_VM_RUN to shared/vm/vm-run.sh)" >&2
   exit 1
 fi
+# The callers (installed on this host: the guest runs this host's programs and has no network).
+need=""
+for c in podman containerd ctr conmon; do command -v "$c" >/dev/null || need="podman containerd"; done
+if [ -n "$need" ]; then
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need >/dev/null ||
+    { apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need >/dev/null; }
+fi
 npm run -s build
 make -s -C conformance
 npx tsc -p conformance/tsconfig.v2.json
