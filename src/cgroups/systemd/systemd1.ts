@@ -2,8 +2,8 @@
 // transient scopes started and stopped with their jobs awaited, unit properties, the manager's version.
 import * as fs from 'node:fs';
 import { CgroupError } from '../errors';
-import { type BusAddress, DBusConnection, DBusError, parseBusAddresses } from './dbus/connection';
-import { type Message, variant } from './dbus/wire';
+import { DBusConnection, DBusError, parseBusAddresses } from './dbus/connection';
+import type { Message } from './dbus/wire';
 import type { UnitProperty } from './properties';
 
 const SYSTEMD = { destination: 'org.freedesktop.systemd1', path: '/org/freedesktop/systemd1' } as const;
@@ -13,17 +13,15 @@ const JOB_REMOVED_MATCH = `type='signal',sender='org.freedesktop.systemd1',path=
 export type BusKind = 'system' | 'user';
 
 /**
- * Where to reach systemd. The system bus (DBUS_SYSTEM_BUS_ADDRESS or the standard socket), then, for root,
- * systemd's private socket, which needs no dbus-daemon (runc's order). The user bus is for rootless callers:
- * DBUS_SESSION_BUS_ADDRESS, or $XDG_RUNTIME_DIR/bus.
+ * The sockets to reach systemd through: the system bus (DBUS_SYSTEM_BUS_ADDRESS or the standard socket), or for
+ * rootless callers the user's bus (DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus).
  */
-export function busAddresses(kind: BusKind, env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? 0): BusAddress[] {
+export function busAddresses(kind: BusKind, env: NodeJS.ProcessEnv = process.env): string[] {
   if (kind === 'user') {
     const fromEnv = env.DBUS_SESSION_BUS_ADDRESS ? parseBusAddresses(env.DBUS_SESSION_BUS_ADDRESS) : [];
-    return fromEnv.length ? fromEnv : env.XDG_RUNTIME_DIR ? [{ socket: `${env.XDG_RUNTIME_DIR}/bus`, bus: true }] : [];
+    return fromEnv.length ? fromEnv : env.XDG_RUNTIME_DIR ? [`${env.XDG_RUNTIME_DIR}/bus`] : [];
   }
-  const system = parseBusAddresses(env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/run/dbus/system_bus_socket');
-  return euid === 0 ? [...system, { socket: '/run/systemd/private', bus: false }] : system;
+  return parseBusAddresses(env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/run/dbus/system_bus_socket');
 }
 
 /** sd_booted(3): systemd is the init system when /run/systemd/system is a directory. */
@@ -51,13 +49,13 @@ export class Systemd {
   static connect(kind: BusKind = 'system'): Systemd {
     const addresses = busAddresses(kind);
     const failures: string[] = [];
-    for (const address of addresses) {
+    for (const socket of addresses) {
       try {
-        const s = new Systemd(DBusConnection.open(address));
-        if (address.bus) s.conn.addMatch(JOB_REMOVED_MATCH);
+        const s = new Systemd(DBusConnection.open(socket));
+        s.conn.addMatch(JOB_REMOVED_MATCH);
         return s;
       } catch (err) {
-        failures.push(`${address.socket}: ${(err as Error).message}`);
+        failures.push((err as Error).message);
       }
     }
     const where = kind === 'system' ? 'the system bus' : "the user's bus (DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus)";
@@ -152,4 +150,3 @@ export class Systemd {
   }
 }
 
-export { DBusError, variant };

@@ -1,22 +1,17 @@
 // A minimal, synchronous D-Bus client over a unix socket: EXTERNAL authentication, Hello, method calls and
 // waiting for a signal. Synchronous because the cgroup manager's operations are (hako's CLI blocks on its
-// work); the socket is connected through libhako and read and written with plain read(2)/write(2), poll(2)
-// bounding every wait. Why a client of our own rather than sd-bus or a JS library: see the README (measured).
+// work); the socket is read and written with plain read(2)/write(2) (fs.readSync/writeSync), poll(2)
+// bounding every wait (socket.ts). Why a client of our own rather than sd-bus or a JS library: see the README (measured).
 import * as fs from 'node:fs';
-import * as native from '../../../host/native';
+import { connectUnix, POLLIN, pollFd } from './socket';
 import { decodeMessage, encodeMessage, FLAG_NO_REPLY_EXPECTED, type Message, messageLength, MessageType } from './wire';
 
-export interface BusAddress {
-  /** Socket path; "@name" for an abstract socket. */
-  socket: string;
-  /** A message bus (dbus-daemon): Hello first, and AddMatch to receive signals. False for a peer-to-peer socket
-   * (systemd's private one), which has neither and sends us every signal. */
-  bus: boolean;
-}
-
-/** The addresses of a D-Bus address string ("unix:path=...;unix:abstract=..."), in order; other transports are skipped. */
-export function parseBusAddresses(address: string, bus = true): BusAddress[] {
-  const out: BusAddress[] = [];
+/**
+ * The unix sockets of a D-Bus address string ("unix:path=...;unix:abstract=..."), in order ("@name" for an abstract
+ * one); other transports are skipped.
+ */
+export function parseBusAddresses(address: string): string[] {
+  const out: string[] = [];
   for (const entry of address.split(';')) {
     const colon = entry.indexOf(':');
     if (colon < 0 || entry.slice(0, colon) !== 'unix') continue;
@@ -24,8 +19,8 @@ export function parseBusAddresses(address: string, bus = true): BusAddress[] {
       const eq = kv.indexOf('=');
       return [kv.slice(0, eq), decodeURIComponent(kv.slice(eq + 1))] as const;
     }));
-    if (params.has('path')) out.push({ socket: params.get('path')!, bus });
-    else if (params.has('abstract')) out.push({ socket: `@${params.get('abstract')!}`, bus });
+    if (params.has('path')) out.push(params.get('path')!);
+    else if (params.has('abstract')) out.push(`@${params.get('abstract')!}`);
   }
   return out;
 }
@@ -47,6 +42,7 @@ export interface CallOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+let readBuffer: Buffer | undefined;
 
 export class DBusConnection {
   private input = Buffer.alloc(0);
@@ -57,20 +53,18 @@ export class DBusConnection {
   private signals: Message[] = [];
   private pendingOut: Buffer[] = [];
 
-  private constructor(private fd: number, readonly address: BusAddress, private readonly timeoutMs: number) {}
+  private constructor(private fd: number, private readonly timeoutMs: number) {}
 
   /**
-   * Connects and authenticates. Authentication, BEGIN and Hello are sent in one write (the daemon handles them
-   * in order); their answers are read with the first reply the caller waits for.
+   * Connects to a message bus (dbus-daemon, dbus-broker) and authenticates. Authentication, BEGIN and Hello go out
+   * in one write with the first call (the bus handles them in order); their answers are read with its reply.
+   * (systemd's own private socket is not used: its server, v252, leaves a message sent along with BEGIN unread.)
    */
-  static open(address: BusAddress, timeoutMs = DEFAULT_TIMEOUT_MS): DBusConnection {
-    const fd = native.unixSocketConnect(address.socket);
-    const c = new DBusConnection(fd, address, timeoutMs);
+  static open(socket: string, timeoutMs = DEFAULT_TIMEOUT_MS): DBusConnection {
+    const c = new DBusConnection(connectUnix(socket), timeoutMs);
     const uid = Buffer.from(String(process.getuid?.() ?? 0)).toString('hex');
     c.pendingOut.push(Buffer.from(`\0AUTH EXTERNAL ${uid}\r\nBEGIN\r\n`));
-    if (address.bus) {
-      c.queue({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' });
-    }
+    c.queue({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' });
     return c;
   }
 
@@ -91,9 +85,8 @@ export class DBusConnection {
     return serial;
   }
 
-  /** Asks the bus to route matching signals to us (no-op on a peer-to-peer connection, which gets them all). */
+  /** Asks the bus to route matching signals to us. */
   addMatch(rule: string): void {
-    if (!this.address.bus) return;
     this.queue({
       destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus',
       member: 'AddMatch', signature: 's', body: [rule],
@@ -139,9 +132,9 @@ export class DBusConnection {
 
   private fill(deadline: number, what: string): void {
     const left = deadline - Date.now();
-    const revents = left > 0 ? native.poll(this.fd, native.POLLIN, left) : 0;
+    const revents = left > 0 ? pollFd(this.fd, POLLIN, left) : 0;
     if (revents === 0) throw new Error(`D-Bus: no answer to ${what} within ${Math.round(this.timeoutMs / 1000)} s`);
-    const chunk = Buffer.alloc(65536);
+    const chunk = (readBuffer ??= Buffer.allocUnsafe(65536));
     const n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
     if (n === 0) {
       throw new Error(this.authenticated ? `D-Bus: the connection was closed while waiting for ${what}`

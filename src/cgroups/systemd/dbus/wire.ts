@@ -38,6 +38,8 @@ const HEADER_FIELDS = {
   replySerial: [5, 'u'], destination: [6, 's'], sender: [7, 's'], signature: [8, 'g'],
 } as const;
 
+const FIELD_NAMES: Record<number, string> = Object.fromEntries(Object.entries(HEADER_FIELDS).map(([k, [code]]) => [code, k]));
+
 export class WireError extends Error {}
 
 // ---- signatures ----
@@ -61,14 +63,19 @@ export function typeLength(sig: string, i: number): number {
   return j - i + 1;
 }
 
+const splitCache = new Map<string, string[]>();
+
 /** Splits a signature into its complete types ("sa(sv)" → ["s", "a(sv)"]). */
 export function splitSignature(sig: string): string[] {
-  const out: string[] = [];
+  let out = splitCache.get(sig);
+  if (out) return out;
+  out = [];
   for (let i = 0; i < sig.length;) {
     const n = typeLength(sig, i);
     out.push(sig.slice(i, i + n));
     i += n;
   }
+  splitCache.set(sig, out);
   return out;
 }
 
@@ -113,10 +120,15 @@ class Writer {
   }
 
   u32(v: number): void {
-    this.align(4);
-    this.ensure(4);
-    this.buf.writeUInt32LE(v, this.length);
-    this.length += 4;
+    this.fixed(4, (b, at) => b.writeUInt32LE(v, at));
+  }
+
+  /** An aligned fixed-size value, written in place. */
+  fixed(bytes: number, write: (b: Buffer, at: number) => void): void {
+    this.align(bytes);
+    this.ensure(bytes);
+    write(this.buf, this.length);
+    this.length += bytes;
   }
 
   patchU32(at: number, v: number): void {
@@ -153,27 +165,22 @@ function writeString(w: Writer, value: unknown, type: string): void {
 
 function writeValue(w: Writer, type: string, value: unknown): void {
   const c = type[0];
-  const fixed = (bytes: number, write: (b: Buffer) => void): void => {
-    w.align(bytes);
-    const b = Buffer.alloc(bytes);
-    write(b);
-    w.bytes(b);
-  };
+  const fixed = (bytes: number, write: (b: Buffer, at: number) => void): void => w.fixed(bytes, write);
   switch (c) {
     case 'y': w.u8(Number(integer(value, type, 0n, 255n))); return;
     case 'b':
       if (typeof value !== 'boolean') throw new WireError(`expected a boolean for D-Bus type b, got ${JSON.stringify(value)}`);
       w.u32(value ? 1 : 0);
       return;
-    case 'n': fixed(2, (b) => b.writeInt16LE(Number(integer(value, type, -0x8000n, 0x7fffn)))); return;
-    case 'q': fixed(2, (b) => b.writeUInt16LE(Number(integer(value, type, 0n, 0xffffn)))); return;
-    case 'i': fixed(4, (b) => b.writeInt32LE(Number(integer(value, type, -0x80000000n, 0x7fffffffn)))); return;
-    case 'u': fixed(4, (b) => b.writeUInt32LE(Number(integer(value, type, 0n, 0xffffffffn)))); return;
-    case 'x': fixed(8, (b) => b.writeBigInt64LE(integer(value, type, -(1n << 63n), (1n << 63n) - 1n))); return;
-    case 't': fixed(8, (b) => b.writeBigUInt64LE(integer(value, type, 0n, (1n << 64n) - 1n))); return;
+    case 'n': fixed(2, (b, at) => b.writeInt16LE(Number(integer(value, type, -0x8000n, 0x7fffn)), at)); return;
+    case 'q': fixed(2, (b, at) => b.writeUInt16LE(Number(integer(value, type, 0n, 0xffffn)), at)); return;
+    case 'i': fixed(4, (b, at) => b.writeInt32LE(Number(integer(value, type, -0x80000000n, 0x7fffffffn)), at)); return;
+    case 'u': fixed(4, (b, at) => b.writeUInt32LE(Number(integer(value, type, 0n, 0xffffffffn)), at)); return;
+    case 'x': fixed(8, (b, at) => b.writeBigInt64LE(integer(value, type, -(1n << 63n), (1n << 63n) - 1n), at)); return;
+    case 't': fixed(8, (b, at) => b.writeBigUInt64LE(integer(value, type, 0n, (1n << 64n) - 1n), at)); return;
     case 'd':
       if (typeof value !== 'number') throw new WireError(`expected a number for D-Bus type d, got ${JSON.stringify(value)}`);
-      fixed(8, (b) => b.writeDoubleLE(value));
+      fixed(8, (b, at) => b.writeDoubleLE(value, at));
       return;
     case 's': case 'o': case 'g': writeString(w, value, c); return;
     case 'v': {
@@ -334,9 +341,8 @@ export function decodeMessage(buf: Buffer): Message {
   const bodyLength = r.u32();
   const serial = r.u32();
   const m: Message = { type, flags, serial, signature: '', body: [] };
-  const names = Object.fromEntries(Object.entries(HEADER_FIELDS).map(([k, [code]]) => [code, k]));
   for (const [code, v] of readValue(r, 'a(yv)') as [number, Variant][]) {
-    const key = names[code];
+    const key = FIELD_NAMES[code];
     if (key) (m as unknown as Record<string, unknown>)[key] = v.value;
   }
   r.align(8);
