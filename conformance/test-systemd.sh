@@ -21,5 +21,5 @@ make -s -C conformance
 npx tsc -p conformance/tsconfig.v2.json
 exec "$vm" --systemd --timeout 1200 -- sh -c '
   node conformance/run-compiled.mjs build/js/tests/conformance/tests/systemd.test.js; tests=$?
-  sh conformance/systemd-clients.sh; clients=$?
+  bash conformance/systemd-clients.sh; clients=$?
   [ "$tests" = 0 ] && [ "$clients" = 0 ]'

@@ -178,6 +178,14 @@ t.test('bad input: an error naming linux.cgroupsPath or the annotation, nothing 
   }, /systemd refused .*org.systemd.property.CPUWeight|org.systemd.property.CPUWeight: systemd refused/, 'a value of the wrong type');
 });
 
+t.test('no system bus: a clear error, nothing left', { skip }, async (t) => {
+  const { id, dir } = sdBundle(['/bin/true']);
+  const r = hako.run([...SD, 'create', '--bundle', dir, id], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/run/hako-test-no-bus' } });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /cannot reach systemd on the system bus: connect to \/run\/hako-test-no-bus: no such file or directory/);
+  nothingLeft(t, id);
+});
+
 t.test('systemd refuses a unit that exists: the error names linux.cgroupsPath, the other container is untouched', { skip }, async (t) => {
   const first = sdBundle(['sleep', '1000']);
   t.equal(hako.run([...SD, 'create', '--bundle', first.dir, first.id]).code, 0);

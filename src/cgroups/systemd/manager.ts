@@ -11,13 +11,22 @@ import type { CgroupFacts, CgroupWrite } from '../controllers/types';
 import type { Stats } from '../stats';
 import { CgroupError, resourcePointer } from '../errors';
 import { errorCode, listCgroupFiles, readCgroupFile, readProcs, removeCgroupDir, subCgroups, writeCgroupFile } from '../cgroupfs';
-import { planResources } from '../plan';
-import { performWrites } from '../writer';
-import { annotatedProperties, PROPERTY_ANNOTATION_PREFIX } from './annotations';
-import { baseProperties, deviceProperties, resourceProperties, type UnitProperty } from './properties';
+import type { deviceProperties, UnitProperty } from './properties';
+import type { Systemd } from './systemd1';
 import { expandSlice, resolveSystemdUnit } from './unit-name';
-import { DBusError } from './dbus/connection';
-import { Systemd, SystemdError, systemdRunning } from './systemd1';
+
+// What only create, update and delete need is loaded by them: `state`, `list`, `kill`, `pause` of a systemd
+// container cost what they cost with cgroupfs.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  plan: () => require('../plan') as typeof import('../plan'),
+  writer: () => require('../writer') as typeof import('../writer'),
+  annotations: () => require('./annotations') as typeof import('./annotations'),
+  properties: () => require('./properties') as typeof import('./properties'),
+  systemd1: () => require('./systemd1') as typeof import('./systemd1'),
+  connection: () => require('./dbus/connection') as typeof import('./dbus/connection'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * The state of a new container under the systemd driver. Refuses what it cannot do: no systemd, a host that is not
@@ -28,11 +37,12 @@ export function resolveSystemdCgroupPaths(host: CgroupHost, spec: Spec, id: stri
   const refuse = (why: string): never => {
     throw new CgroupError(`--systemd-cgroup: ${why}`);
   };
-  if (!systemdRunning()) refuse('systemd is not running on this host (no /run/systemd/system); use the cgroupfs driver (omit --systemd-cgroup)');
+  if (!lazy.systemd1().systemdRunning()) refuse('systemd is not running on this host (no /run/systemd/system); use the cgroupfs driver (omit --systemd-cgroup)');
   if (host.mode !== 'v2') refuse(`hako's systemd driver supports the unified cgroup v2 hierarchy only; this host's layout is ${host.mode} (use the cgroupfs driver)`);
   if (euid !== 0) refuse("the systemd driver for rootless containers (through the user's bus) is not supported yet");
   if (!host.unified || host.unified.root !== '/') refuse('the cgroup2 mount does not show the whole hierarchy (inside a cgroup namespace?)');
   const unit = resolveSystemdUnit(spec.linux?.cgroupsPath, id);
+  const { annotatedProperties, PROPERTY_ANNOTATION_PREFIX } = lazy.annotations();
   const annotations = Object.fromEntries(Object.entries(spec.annotations ?? {}).filter(([k]) => k.startsWith(PROPERTY_ANNOTATION_PREFIX)));
   annotatedProperties(annotations); // errors name the annotation, before anything starts
   const systemd: SystemdUnitState = { unit: unit.unit, slice: unit.slice, bus: 'system' };
@@ -77,7 +87,7 @@ export class SystemdManager implements CgroupManager {
   private bus?: Systemd;
 
   private systemd(): Systemd {
-    return (this.bus ??= Systemd.connect(this.unit.bus));
+    return (this.bus ??= lazy.systemd1().Systemd.connect(this.unit.bus));
   }
 
   private disconnect(): void {
@@ -117,7 +127,8 @@ export class SystemdManager implements CgroupManager {
   }
 
   private plan(resources: LinuxResources, facts: CgroupFacts, opts: ApplyOptions, version: () => number): Planned {
-    const plan = planResources(resources, facts, { mode: 'v2', update: opts.update });
+    const plan = lazy.plan().planResources(resources, facts, { mode: 'v2', update: opts.update });
+    const { resourceProperties, deviceProperties } = lazy.properties();
     const converted = resourceProperties(plan.groups.flatMap((g) => g.writes), { version, blockDevice: blockDevicePath });
     if (!plan.deviceProgram) return converted;
     const devices = deviceProperties(plan.deviceProgram, version);
@@ -144,7 +155,7 @@ export class SystemdManager implements CgroupManager {
   }
 
   private write(planned: Planned): void {
-    performWrites(this.state.paths, planned.writes);
+    lazy.writer().performWrites(this.state.paths, planned.writes);
     if (planned.devices?.ownFilter && planned.rules) {
       /* eslint-disable @typescript-eslint/no-require-imports */
       const { deviceFilterProgram } = require('../devicefilter') as typeof import('../devicefilter');
@@ -164,10 +175,10 @@ export class SystemdManager implements CgroupManager {
       this.files.addProcess(pid);
       return;
     }
-    const extra = annotatedProperties(this.unit.annotations).map((p) => ({ name: p.name, value: p.value, field: `/annotations/${p.annotation}` }));
+    const extra = lazy.annotations().annotatedProperties(this.unit.annotations).map((p) => ({ name: p.name, value: p.value, field: `/annotations/${p.annotation}` }));
     const planned = this.pending?.planned;
     const properties = [
-      ...baseProperties({ slice: this.unit.slice, pid, description: `hako container ${this.unit.unit}` }),
+      ...lazy.properties().baseProperties({ slice: this.unit.slice, pid, description: `hako container ${this.unit.unit}` }),
       ...extra,
       ...(planned?.properties ?? []),
     ];
@@ -199,7 +210,8 @@ export class SystemdManager implements CgroupManager {
     try {
       call();
     } catch (err) {
-      if (!(err instanceof DBusError)) throw err;
+      if (!(err instanceof lazy.connection().DBusError)) throw err;
+      const { SystemdError } = lazy.systemd1();
       const { unit } = this.unit;
       if (err.name === 'org.freedesktop.systemd1.UnitExists') {
         throw new SystemdError(`systemd unit ${unit} already exists (another container with the same linux.cgroupsPath?)`, err.name, '/linux/cgroupsPath');
@@ -218,7 +230,12 @@ export class SystemdManager implements CgroupManager {
       this.disconnect();
       return;
     }
-    if (readProcs(this.dir).length && listCgroupFiles(this.dir)?.has('cgroup.kill')) writeCgroupFile(this.dir, 'cgroup.kill', '1');
+    try {
+      // Whatever is left dies now (systemd would wait for SIGTERM first); the scope may vanish meanwhile.
+      if (readProcs(this.dir).length) writeCgroupFile(this.dir, 'cgroup.kill', '1');
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT') throw new CgroupError(`killing what is left in ${this.dir}: ${(err as Error).message}`, undefined, errorCode(err));
+    }
     try {
       this.systemd().stopUnit(this.unit.unit);
       this.systemd().resetFailedUnit(this.unit.unit);
