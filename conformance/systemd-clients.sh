@@ -97,16 +97,18 @@ CTR=(ctr --address "$CD_SOCK" --namespace hako-sd)
 for _ in $(seq 1 150); do timeout 5 "${CTR[@]}" version >/dev/null 2>&1 && break; sleep 0.2; done
 check "containerd: import the image" "${CTR[@]}" image import --snapshotter native "$T/image.tar" >/dev/null
 R=(--snapshotter native --fifo-dir "$d/fifo" --runc-binary "$HAKO" --runc-systemd-cgroup)
-out=$("${CTR[@]}" run --rm "${R[@]}" --cgroup system.slice:hako-ctr:sd1 --memory-limit 67108864 "$IMG" sd1 \
-	sh -c 'cg=$(cut -d: -f3 /proc/self/cgroup); echo $cg; cat /sys/fs/cgroup$cg/memory.max' 2>&1)
+out=$("${CTR[@]}" run --rm "${R[@]}" --cgroup system.slice:hako-ctr:sd1 "$IMG" sd1 \
+	sh -c 'cat /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo | cut -d" " -f4,5,9' 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
-check "ctr run --rm --runc-systemd-cgroup (exit $rc): memory.max 67108864 in hako-ctr-sd1.scope" \
-	test "$rc $(echo "$out" | tr '\n' ' ')" = "0 /system.slice/hako-ctr-sd1.scope 67108864 "
+check "ctr run --rm --runc-systemd-cgroup (exit $rc): the task in hako-ctr-sd1.scope" \
+	test "$rc $(echo "$out" | head -n 1)" = "0 0::/system.slice/hako-ctr-sd1.scope"
 check "ctr run --rm: no unit or cgroup left" unit_gone hako-ctr-sd1.scope system.slice
-"${CTR[@]}" run -d --null-io "${R[@]}" --cgroup system.slice:hako-ctr:sd2 "$IMG" sd2 sleep 1000 >/dev/null 2>&1
+"${CTR[@]}" run -d --null-io "${R[@]}" --cgroup system.slice:hako-ctr:sd2 --memory-limit 67108864 "$IMG" sd2 sleep 1000 >/dev/null 2>&1
 pid=$("${CTR[@]}" task ls 2>/dev/null | awk '$1 == "sd2" {print $2}')
 check "ctr run -d: the task's init $pid is in hako-ctr-sd2.scope" grep -qx "0::/system.slice/hako-ctr-sd2.scope" "/proc/${pid:-0}/cgroup"
+check "ctr run -d --memory-limit 67108864: MemoryMax and memory.max of the scope" \
+	test "$(systemctl show hako-ctr-sd2.scope -p MemoryMax --value) $(cat /sys/fs/cgroup/system.slice/hako-ctr-sd2.scope/memory.max)" = "67108864 67108864"
 check "ctr task pause: the scope is frozen" sh -c "$(printf '%q ' "${CTR[@]}") task pause sd2 && [ \"\$(cat /sys/fs/cgroup/system.slice/hako-ctr-sd2.scope/cgroup.freeze)\" = 1 ]"
 check "ctr task resume" "${CTR[@]}" task resume sd2
 check "ctr task kill + rm: clean" sh -c "$(printf '%q ' "${CTR[@]}") task kill -s SIGKILL sd2; sleep 1; $(printf '%q ' "${CTR[@]}") task rm sd2 >/dev/null 2>&1; $(printf '%q ' "${CTR[@]}") containers rm sd2"

@@ -11,7 +11,8 @@ import type { CgroupFacts, CgroupWrite } from '../controllers/types';
 import type { Stats } from '../stats';
 import { CgroupError, resourcePointer } from '../errors';
 import { errorCode, listCgroupFiles, readCgroupFile, readProcs, removeCgroupDir, subCgroups, writeCgroupFile } from '../cgroupfs';
-import type { deviceProperties, UnitProperty } from './properties';
+import type { DeviceRule } from '../controllers/devices';
+import type { UnitProperty } from './properties';
 import type { Systemd } from './systemd1';
 import { expandSlice, resolveSystemdUnit } from './unit-name';
 
@@ -65,15 +66,18 @@ function factsOf(dir: string): CgroupFacts {
   };
 }
 
-type Planned = { properties: UnitProperty[]; writes: CgroupWrite[]; devices?: ReturnType<typeof deviceProperties>; rules?: import('../controllers/devices').DeviceRule[] };
+interface Planned {
+  properties: UnitProperty[];
+  writes: CgroupWrite[];
+  /** Device rules systemd cannot enforce exactly: hako's own BPF program does. */
+  ownFilter?: DeviceRule[];
+}
 
 export class SystemdManager implements CgroupManager {
   private pending?: { resources: LinuxResources; planned: Planned };
-  private readonly files: CgroupManager;
 
-  constructor(readonly state: CgroupState, files: CgroupManager) {
-    this.files = files;
-  }
+  /** `files`: a cgroupfs manager of the scope's directory, for everything done on the files. */
+  constructor(readonly state: CgroupState, private readonly files: CgroupManager) {}
 
   private get unit(): SystemdUnitState {
     return this.state.systemd!;
@@ -132,7 +136,9 @@ export class SystemdManager implements CgroupManager {
     const converted = resourceProperties(plan.groups.flatMap((g) => g.writes), { version, blockDevice: blockDevicePath });
     if (!plan.deviceProgram) return converted;
     const devices = deviceProperties(plan.deviceProgram, version);
-    return { properties: [...devices.properties, ...converted.properties], writes: converted.writes, devices, rules: plan.deviceProgram };
+    const planned: Planned = { properties: [...devices.properties, ...converted.properties], writes: converted.writes };
+    if (devices.ownFilter) planned.ownFilter = plan.deviceProgram;
+    return planned;
   }
 
   /** The unit's cgroup relative to the cgroup2 mount ("/system.slice/hako-x.scope") and that mount. */
@@ -156,13 +162,13 @@ export class SystemdManager implements CgroupManager {
 
   private write(planned: Planned): void {
     lazy.writer().performWrites(this.state.paths, planned.writes);
-    if (planned.devices?.ownFilter && planned.rules) {
+    if (planned.ownFilter) {
       /* eslint-disable @typescript-eslint/no-require-imports */
       const { deviceFilterProgram } = require('../devicefilter') as typeof import('../devicefilter');
       const { installDeviceFilter } = require('../../host/bpf') as typeof import('../../host/bpf');
       /* eslint-enable @typescript-eslint/no-require-imports */
       try {
-        installDeviceFilter(this.dir, deviceFilterProgram(planned.rules));
+        installDeviceFilter(this.dir, deviceFilterProgram(planned.ownFilter));
       } catch (err) {
         throw new CgroupError(`installing the cgroup v2 device filter: ${(err as Error).message}`, resourcePointer('devices'));
       }
@@ -184,7 +190,16 @@ export class SystemdManager implements CgroupManager {
     ];
     const sd = this.systemd();
     try {
-      this.withFields(() => sd.startTransientUnit(this.unit.unit, properties), properties);
+      this.withFields(() => {
+        try {
+          sd.startTransientUnit(this.unit.unit, properties);
+        } catch (err) {
+          // Refused (an error reply): there is no unit of ours. Anything else (a failed job, no JobRemoved): there
+          // may be one, and destroy() must stop it.
+          if (!(err instanceof lazy.connection().DBusError)) this.unit.started = true;
+          throw err;
+        }
+      }, properties);
       this.unit.started = true;
       this.checkPlacement(pid);
       if (this.pending) {
