@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 HAKO=$PWD/bin/hako
 T=$(mktemp -d /tmp/hako-sd-clients.XXXXXX)
 chmod 755 "$T"
+cd "$T" # the engines inherit it (conmon leaves an "oom" file in its cwd after an OOM kill)
 PASSED=0 FAILED=0 CD_PID=""
 ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
 bad() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
