@@ -64,6 +64,11 @@ export interface CgroupManager {
  * not by `state`, `kill` or `delete`, which only use the paths recorded in the state. */
 export function newManager(host: CgroupHost | (() => CgroupHost), state: CgroupPaths & { created?: string[] }): CgroupManager {
   const full: CgroupState = state.created ? (state as CgroupState) : { ...state, created: [] };
+  if (full.driver === 'systemd') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SystemdManager } = require('./systemd/manager') as typeof import('./systemd/manager');
+    return new SystemdManager(full, new CgroupfsManager(host, { driver: 'cgroupfs', mode: full.mode, paths: full.paths, created: [] }));
+  }
   return new CgroupfsManager(host, full);
 }
 

@@ -263,7 +263,7 @@ function help(): string {
     '   --log FILE           write log records to FILE (default stderr)',
     '   --log-format FORMAT  text or json (default text)',
     '   --debug              also write debug records',
-    '   --systemd-cgroup     use the systemd cgroup driver (not supported yet)',
+    '   --systemd-cgroup     use the systemd cgroup driver (cgroupsPath "slice:prefix:name")',
     '   --rootless VALUE     true, false or auto (accepted)',
     '   --version, -v        print the version',
     '   --help, -h           show help',

@@ -117,7 +117,6 @@ class Undo {
 
 export async function create(o: CreateOptions): Promise<ContainerRecord> {
   checkId(o.id);
-  if (o.systemdCgroup) throw new HakoError('--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver (omit the flag)');
   const bundle = path.resolve(o.bundle);
   const { spec, exactIntegers, warnings: deprecated } = loadConfig(bundle);
   const problems = unsupported(spec, hostSupport(), joinedOwnNamespaces(spec));
@@ -163,7 +162,10 @@ function setUp(o: CreateOptions, spec: Spec, exact: Map<string, bigint>, bundle:
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, exact) : undefined;
   for (const name of seccomp?.skipped ?? []) log.debug(`unknown seccomp syscall "${name}" ignored`);
   const host = readCgroupHost();
-  const cgroupPaths = resolveCgroupPaths(host, spec.linux?.cgroupsPath, o.id);
+  const cgroupPaths = o.systemdCgroup
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ? (require('../cgroups/systemd/manager') as typeof import('../cgroups/systemd/manager')).resolveSystemdCgroupPaths(host, spec, o.id)
+    : resolveCgroupPaths(host, spec.linux?.cgroupsPath, o.id);
   const cgroups: CgroupManager = newManager(host, { ...cgroupPaths, created: [] });
   undo.push(() => cgroups.destroy());
   undo.oomKilled = () => cgroups.oomCount() > 0;

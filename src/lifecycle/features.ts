@@ -17,7 +17,7 @@ export function features(): Features {
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...CAPABILITIES],
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: false },
       seccomp: seccomp.seccomp,
       // Applied where the host has the LSM (create refuses them where it does not).
       apparmor: { enabled: true },
@@ -31,6 +31,7 @@ export function features(): Features {
       'org.hako.version': VERSION,
       ...(seccomp.version ? { 'io.github.seccomp.libseccomp.version': seccomp.version } : {}),
     },
-    potentiallyUnsafeConfigAnnotations: [],
+    // runc's list: org.systemd.property.* become properties of the container's systemd unit.
+    potentiallyUnsafeConfigAnnotations: ['org.systemd.property.'],
   };
 }
