@@ -92,7 +92,8 @@ t.test('another container swapping a mount destination with host symlinks: nothi
   const followed = path.join(victim.rootfs, host);
   let created = 0;
   let hits = 0;
-  for (let round = 0; round < 10; round++) {
+  let round = 0;
+  for (; round < 20 && hits < 2; round++) {
     const r = suite.runBundle(victim);
     if (r.code !== 0) t.match(r.stderr, /^\/mounts\/\d+: /m, `round ${round}: refused, naming the mount`);
     else created++;
@@ -102,6 +103,6 @@ t.test('another container swapping a mount destination with host symlinks: nothi
     if (fs.existsSync(followed)) hits++;
     fs.rmSync(followed, { recursive: true, force: true });
   }
-  t.comment(`${created} of 10 runs succeeded`);
+  t.comment(`${created} of ${round} runs succeeded`);
   t.ok(hits >= 1, `the swapped symlink was followed (inside the rootfs) in ${hits} round(s)`);
 });
