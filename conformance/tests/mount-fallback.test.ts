@@ -77,6 +77,20 @@ t.test('without fsopen the init\'s procfs is the container\'s /proc, checked; wi
   t.not(now.own.dev, fs.statSync('/proc').dev, 'never the host\'s');
 });
 
+t.test('without fsopen a container without /proc is refused at pivot_root, leaving nothing', async (t) => {
+  const b = suite.bundle(['/bin/true'], (s) => {
+    s.mounts = s.mounts!.filter((m) => m.type !== 'proc');
+    s.linux!.maskedPaths = [];
+    s.linux!.readonlyPaths = [];
+  });
+  const id = hako.id('noproc');
+  const r = hako.run(['create', '--bundle', b.dir, id], oldKernel);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /^\/root\/path: no procfs for the init: the kernel refused a private instance \(Function not implemented\)/m);
+  t.equal(hako.state(id), null, 'nothing is left');
+  t.equal(suite.runBundle(b).code, 0, 'with fsopen it runs');
+});
+
 t.test('without the new mount API: the pty is bound over /dev/console', async (t) => {
   const b = suite.bundle(['/bin/probe', 'report', '--out', '/report.json', '--stat', '/dev/console'], (s) => { s.process!.terminal = true; });
   const socket = hako.file('console.sock');

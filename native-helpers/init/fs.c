@@ -246,7 +246,8 @@ void op_chdir(const struct op *op) {
   if (cwd[0] != '/') fail(EXDEV, "cwd %s is not reachable from the container's root", path);
   uint64_t id;
   if (fd_mount_id(fd, &id)) fail(errno, "stat cwd %s", path);
-  /* Without a procfs (a container without /proc, where no private instance could be made) getcwd is the check. */
-  if (in_mount_table(id) == 0) fail(EXDEV, "cwd %s is on a mount outside the container's mount table", path);
+  int in = in_mount_table(id);
+  if (in < 0) fail(errno, "read the container's mount table");
+  if (!in) fail(EXDEV, "cwd %s is on a mount outside the container's mount table", path);
   close(fd);
 }

@@ -95,7 +95,8 @@ int open_parent_in_root(const char *path, char *base, size_t basesz);
 void procfs_init(void);
 /* Before pivot_root / MS_MOVE: a private instance of our pid namespace replaces the runtime's /proc. */
 void procfs_before_pivot(void);
-/* After it: without a private instance, the container's /proc (verified) or none. */
+/* After it: without a private instance, the container's /proc, verified, or a failure (the exec fifo is reopened
+ * through the procfs). */
 void procfs_after_pivot(void);
 /* The handle (a procfs root), or -1 with errno when there is none. */
 int procfs_fd(void);

@@ -14,6 +14,7 @@
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -72,14 +73,11 @@ void procfs_before_pivot(void) {
 
 void procfs_after_pivot(void) {
   if (proc_fd >= 0) return;
+  int refused = proc_err;
   int fd = open_in_root("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
-  int err = fd < 0 ? errno : 0;
-  if (fd >= 0 && !is_proc_root(fd)) {
-    close(fd);
-    fd = -1;
-    err = ENOENT;
-  }
-  set_handle(fd, err);
+  if (fd < 0) fail(errno, "no procfs for the init: the kernel refused a private instance (%s) and the container's /proc cannot be opened", strerror(refused));
+  if (!is_proc_root(fd)) fail(ENOENT, "no procfs for the init: the kernel refused a private instance (%s) and the container's /proc is not a procfs mount", strerror(refused));
+  set_handle(fd, 0);
 }
 
 int procfs_fd(void) {
