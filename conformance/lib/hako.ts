@@ -31,6 +31,16 @@ export interface RunOptions {
 
 let counter = 0;
 
+// tap ends a file that overruns its timeout with SIGTERM, and then no teardown runs: force-delete what every
+// live instance created before exiting, so a killed test leaves no container (an attacker loop, say) running.
+const live = new Set<Hako>();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    for (const h of live) h.cleanup();
+    process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+  });
+}
+
 export class Hako {
   readonly root: string;
   private readonly tmp: string;
@@ -39,6 +49,7 @@ export class Hako {
   constructor(readonly name: string) {
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `hako-test-${name}-`));
     this.root = path.join(this.tmp, 'root');
+    live.add(this);
   }
 
   /** A container id unique to this machine and run; remembered for cleanup. */
@@ -73,6 +84,7 @@ export class Hako {
   cleanup(): void {
     for (const id of this.ids) runHako(['--root', this.root, 'delete', '--force', id], {}, this.tmp);
     fs.rmSync(this.tmp, { recursive: true, force: true });
+    live.delete(this);
   }
 }
 
